@@ -1,0 +1,225 @@
+/**
+ * The certificate rules, in one place: parsing, the RFC 8705 thumbprint, self-signed detection,
+ * CA-bundle verification, the validity window and the `client-certificate` header encoding.
+ *
+ * Imported by the proxy Lambda (hot path), the admin CLI, the truststore builder and the local edge.
+ * Only `node:crypto` here: this module is bundled into the proxy and runs on every request.
+ * Rules that need an ASN.1 parser (signature algorithm, key policy) live in `certificate-policy.ts`.
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+
+/** Auth0 accepts at most this many bytes in the `client-certificate` header. */
+export const MAX_CLIENT_CERTIFICATE_HEADER_BYTES = 4096;
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+export type CertificateKind = 'self-signed' | 'ca-signed';
+
+export class CertificateParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CertificateParseError';
+  }
+}
+
+/** A parsed certificate with everything the rules need, computed once. */
+export interface InspectedCertificate {
+  readonly x509: X509Certificate;
+  /** DER bytes. */
+  readonly der: Buffer;
+  /** Canonical PEM: base64 DER in 64-character lines, every line ending in `\n` (what OpenSSL writes). */
+  readonly pem: string;
+  /** RFC 8705 `x5t#S256`: base64url (no padding) of SHA-256 over the DER. */
+  readonly thumbprint: string;
+  /** Subject DN, one `KEY=value` per RDN in certificate order, joined with `, `. */
+  readonly subject: string;
+  /** Issuer DN in the same form. */
+  readonly issuer: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** True when the certificate's own public key verifies its signature. */
+  readonly selfSigned: boolean;
+  /** True when basicConstraints says `CA:TRUE`. */
+  readonly isCa: boolean;
+}
+
+/** Base64url (no padding) SHA-256 over DER: the RFC 8705 `x5t#S256` and the registry key. */
+export function thumbprintOf(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64url');
+}
+
+/**
+ * Accepts a thumbprint as `x5t#S256` (base64url, 43 characters) or as a hex SHA-256 fingerprint
+ * (64 hex digits, colons allowed, as `openssl x509 -fingerprint -sha256` prints it) and returns
+ * the `x5t#S256` form, or undefined when it is neither.
+ */
+export function normalizeThumbprint(input: string): string | undefined {
+  const trimmed = input.trim();
+  if (/^[A-Za-z0-9_-]{43}$/.test(trimmed)) return trimmed;
+  const hex = trimmed.replace(/^sha256\s*fingerprint\s*=\s*/i, '').replace(/:/g, '');
+  if (/^[0-9a-fA-F]{64}$/.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
+  return undefined;
+}
+
+/** Node prints DNs one RDN per line; we show them on one line. */
+export function formatDn(nodeDn: string): string {
+  return nodeDn.split('\n').join(', ');
+}
+
+/** Node 20 prints validity as `Aug  5 09:36:04 2021 GMT` (the format API Gateway uses too). */
+export function parseCertificateDate(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new CertificateParseError(`unreadable certificate date: ${value}`);
+  return date;
+}
+
+function isSelfSigned(x509: X509Certificate): boolean {
+  try {
+    return x509.verify(x509.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Wraps an already parsed certificate. */
+export function inspectX509(x509: X509Certificate): InspectedCertificate {
+  const der = x509.raw;
+  return {
+    x509,
+    der,
+    pem: x509.toString(),
+    thumbprint: thumbprintOf(der),
+    subject: formatDn(x509.subject),
+    issuer: formatDn(x509.issuer),
+    notBefore: parseCertificateDate(x509.validFrom),
+    notAfter: parseCertificateDate(x509.validTo),
+    selfSigned: isSelfSigned(x509),
+    isCa: x509.ca,
+  };
+}
+
+/**
+ * Parses one certificate from PEM (the first block) or DER.
+ * @throws CertificateParseError when the input is not a certificate.
+ */
+export function inspectCertificate(input: string | Uint8Array): InspectedCertificate {
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));
+  } catch (error) {
+    throw new CertificateParseError(`not a parsable X.509 certificate (${(error as Error).message})`);
+  }
+  return inspectX509(x509);
+}
+
+/** The PEM blocks of a bundle, in order; text outside the blocks is ignored. */
+export function splitPemBlocks(text: string): string[] {
+  return text.match(PEM_BLOCK) ?? [];
+}
+
+/**
+ * The `client-certificate` header value: the canonical PEM URL-component encoded. Byte-identical to
+ * nginx's `$ssl_client_escaped_cert`, which escapes every byte except `A-Z a-z 0-9 - . _ ~`: a PEM
+ * holds only base64 characters, `-`, space and newline, none of which `encodeURIComponent` treats
+ * differently from nginx.
+ */
+export function encodeClientCertificateHeader(canonicalPem: string): string {
+  return encodeURIComponent(canonicalPem);
+}
+
+/** Whether the encoded header fits Auth0's limit (the header is ASCII, so length = bytes). */
+export function headerFits(encodedHeader: string): boolean {
+  return encodedHeader.length <= MAX_CLIENT_CERTIFICATE_HEADER_BYTES;
+}
+
+/** The certificate's validity window contains `now`. */
+export function isWithinValidity(
+  cert: Pick<InspectedCertificate, 'notBefore' | 'notAfter'>,
+  now: Date,
+): boolean {
+  const t = now.getTime();
+  return cert.notBefore.getTime() <= t && t <= cert.notAfter.getTime();
+}
+
+/** `issuer` issued `leaf`: names and key identifiers match (OpenSSL's check) and the signature verifies. */
+export function issued(issuer: X509Certificate, leaf: X509Certificate): boolean {
+  try {
+    return leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The trusted client CAs (`CA_BUNDLE_FILE`): roots and intermediates. A leaf is CA-verified only if a
+ * `CA:TRUE` certificate of this bundle, whose subject is the leaf's issuer, verifiably signed it.
+ */
+export class CaBundle {
+  private readonly bySubject = new Map<string, InspectedCertificate[]>();
+
+  private constructor(readonly certificates: readonly InspectedCertificate[]) {
+    for (const ca of certificates) {
+      const list = this.bySubject.get(ca.x509.subject) ?? [];
+      list.push(ca);
+      this.bySubject.set(ca.x509.subject, list);
+    }
+  }
+
+  /**
+   * @throws CertificateParseError when the text holds no certificate or a block does not parse.
+   */
+  static fromPem(text: string): CaBundle {
+    const blocks = splitPemBlocks(text);
+    if (blocks.length === 0) throw new CertificateParseError('the CA bundle holds no PEM certificate');
+    return new CaBundle(
+      blocks.map((block, index) => {
+        try {
+          return inspectCertificate(block);
+        } catch (error) {
+          throw new CertificateParseError(`CA bundle certificate #${index + 1}: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  /** The bundle certificate that issued `leaf`, if any (CA:TRUE, issuer name, signature). */
+  issuerOf(leaf: X509Certificate): InspectedCertificate | undefined {
+    for (const candidate of this.bySubject.get(leaf.issuer) ?? []) {
+      if (candidate.isCa && issued(candidate.x509, leaf)) return candidate;
+    }
+    return undefined;
+  }
+}
+
+/** What the edge makes of a client certificate, independent of time and registry (so it may be memoized). */
+export type ClientCertificateAnalysis =
+  | { readonly ok: false; readonly reason: 'unparsable' | 'header-too-large'; readonly thumbprint?: string }
+  | {
+      readonly ok: true;
+      readonly cert: InspectedCertificate;
+      readonly kind: 'self-signed';
+      /** The `client-certificate` header value. */
+      readonly header: string;
+    }
+  | {
+      readonly ok: true;
+      readonly cert: InspectedCertificate;
+      readonly kind: 'ca-signed';
+      readonly header: string;
+      /** The bundle certificate that issued the leaf; undefined when none did (the leaf is not CA-verified). */
+      readonly verifiedBy: InspectedCertificate | undefined;
+    };
+
+/** Classifies a client certificate (PEM) against the CA bundle. Pure: same input, same answer. */
+export function analyzeClientCertificate(pem: string, bundle: CaBundle): ClientCertificateAnalysis {
+  let cert: InspectedCertificate;
+  try {
+    cert = inspectCertificate(pem);
+  } catch {
+    return { ok: false, reason: 'unparsable' };
+  }
+  const header = encodeClientCertificateHeader(cert.pem);
+  if (!headerFits(header)) return { ok: false, reason: 'header-too-large', thumbprint: cert.thumbprint };
+  if (cert.selfSigned) return { ok: true, cert, kind: 'self-signed', header };
+  return { ok: true, cert, kind: 'ca-signed', header, verifiedBy: bundle.issuerOf(cert.x509) };
+}
