@@ -47,6 +47,10 @@ export interface CertificateOptions {
   readonly notAfter?: Date;
   /** DNS subjectAltNames (use many to make a large certificate). */
   readonly dnsNames?: readonly string[];
+  /** IP address subjectAltNames (e.g. `127.0.0.1` for a local server certificate). */
+  readonly ipAddresses?: readonly string[];
+  /** Extended key usage of a non-CA certificate. @default 'clientAuth' */
+  readonly extendedKeyUsage?: 'clientAuth' | 'serverAuth';
 }
 
 const HOUR = 3600_000;
@@ -106,14 +110,18 @@ export async function createCertificate(options: CertificateOptions): Promise<Is
   if (options.issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(options.issuer.keys.publicKey));
   }
-  if (!options.ca) extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]));
-  if (options.dnsNames?.length) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-      ),
-    );
+  if (!options.ca) {
+    const usage =
+      options.extendedKeyUsage === 'serverAuth'
+        ? x509.ExtendedKeyUsage.serverAuth
+        : x509.ExtendedKeyUsage.clientAuth;
+    extensions.push(new x509.ExtendedKeyUsageExtension([usage]));
   }
+  const altNames = [
+    ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  if (altNames.length) extensions.push(new x509.SubjectAlternativeNameExtension(altNames));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: '01' + randomBytes(15).toString('hex'),
     subject: options.subject,
