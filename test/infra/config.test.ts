@@ -1,0 +1,156 @@
+/**
+ * bin/config.ts: every required context key missing, and every malformed key, fails with ONE line that
+ * names the key, the bad value and the fix.
+ */
+import { ConfigError, checkCaBundle, parseConfig, type RawContext } from '../../bin/config';
+import { createCertificate, createTestPki } from '../../scripts/support/pki';
+
+const VALID: RawContext = {
+  domainName: 'auth.example.com',
+  certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+  forwardingTarget: 'acme-cd-x.edge.tenants.eu.auth0.com',
+  caBundle: 'certs/ca.pem',
+};
+
+function errorOf(raw: RawContext, region?: string): string {
+  try {
+    parseConfig(raw, { region });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('parseConfig accepted the context');
+}
+
+function expectOneLine(message: string, key: string): void {
+  expect(message).not.toContain('\n');
+  expect(message).toContain(`Context key "${key}"`);
+  expect(message).toContain(`Fix: -c ${key}=`);
+}
+
+describe('parseConfig', () => {
+  it('accepts the four required keys and applies the defaults', () => {
+    const config = parseConfig(VALID);
+    expect(config).toEqual({
+      domainName: 'auth.example.com',
+      mtlsDomainName: 'mtls.auth.example.com',
+      certificateArn: VALID.certificateArn,
+      forwardingTarget: 'acme-cd-x.edge.tenants.eu.auth0.com',
+      caBundlePath: 'certs/ca.pem',
+      hostedZone: undefined,
+      cnameApiKeySecretArn: undefined,
+      caSignedPolicy: 'any',
+      clientIpHeader: 'x-forwarded-for',
+      allowedPaths: ['/oauth/token', '/oauth/par', '/userinfo'],
+      alarmEmail: undefined,
+      customDomainCertificateArn: undefined,
+    });
+  });
+
+  it('accepts every optional key', () => {
+    const config = parseConfig({
+      ...VALID,
+      hostedZoneId: 'Z0123456789ABC',
+      hostedZoneName: 'example.com.',
+      cnameApiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf',
+      caSignedPolicy: 'registered',
+      clientIpHeader: 'True-Client-IP',
+      allowedPaths: '/oauth/token, /userinfo',
+      alarmEmail: 'ops@example.com',
+      customDomainCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/def',
+    });
+    expect(config.hostedZone).toEqual({ id: 'Z0123456789ABC', name: 'example.com' });
+    expect(config.caSignedPolicy).toBe('registered');
+    expect(config.clientIpHeader).toBe('true-client-ip');
+    expect(config.allowedPaths).toEqual(['/oauth/token', '/userinfo']);
+    expect(config.customDomainCertificateArn).toBe('arn:aws:acm:us-east-1:111111111111:certificate/def');
+  });
+
+  it.each(['domainName', 'certificateArn', 'forwardingTarget', 'caBundle'])(
+    'a missing required key %s is named in one line',
+    (key) => {
+      const raw: Record<string, unknown> = { ...VALID };
+      delete raw[key];
+      const message = errorOf(raw);
+      expectOneLine(message, key);
+      expect(message).toContain('it is missing');
+    },
+  );
+
+  it.each<[string, unknown]>([
+    ['domainName', 'https://auth.example.com'],
+    ['domainName', 'auth_example'],
+    ['certificateArn', 'arn:aws:iam::111111111111:role/x'],
+    ['forwardingTarget', 'https://acme-cd-x.edge.tenants.eu.auth0.com'],
+    ['forwardingTarget', 'acme-cd-x.edge.tenants.eu.auth0.com/path'],
+    ['caBundle', 42],
+    ['hostedZoneId', 'not-a-zone'],
+    ['hostedZoneName', 'other.org'],
+    ['cnameApiKeySecretArn', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0key'],
+    ['caSignedPolicy', 'strict'],
+    ['clientIpHeader', 'x-real-ip'],
+    ['allowedPaths', '/oauth/token,/admin'],
+    ['allowedPaths', '/userinfo,/userinfo'],
+    ['alarmEmail', 'not-an-email'],
+    ['customDomainCertificateArn', 'arn:aws:acm:eu-west-1:111111111111:certificate/def'],
+  ])('a malformed %s (%p) is named in one line with the bad value', (key, value) => {
+    const zone = key.startsWith('hostedZone')
+      ? { hostedZoneId: 'Z0123456789ABC', hostedZoneName: 'example.com' }
+      : {};
+    const message = errorOf({ ...VALID, ...zone, [key]: value });
+    expectOneLine(message, key);
+    expect(message).toContain(
+      `got ${JSON.stringify(typeof value === 'string' ? value : JSON.stringify(value))}`,
+    );
+  });
+
+  it('names hostedZoneName when only hostedZoneId is given', () => {
+    expectOneLine(errorOf({ ...VALID, hostedZoneId: 'Z0123456789ABC' }), 'hostedZoneName');
+  });
+
+  it('names hostedZoneId when only hostedZoneName is given', () => {
+    expectOneLine(errorOf({ ...VALID, hostedZoneName: 'example.com' }), 'hostedZoneId');
+  });
+
+  it("refuses a certificate outside the stack's region when the region is known", () => {
+    const message = errorOf(VALID, 'us-east-2');
+    expectOneLine(message, 'certificateArn');
+    expect(message).toContain('us-east-2');
+  });
+});
+
+describe('checkCaBundle', () => {
+  it('accepts a root + intermediate bundle', async () => {
+    const pki = await createTestPki('Config');
+    expect(checkCaBundle('ca.pem', pki.caBundlePem)).toEqual([]);
+  });
+
+  it('refuses a file without certificates in one line naming caBundle', () => {
+    expect(() => checkCaBundle('ca.pem', 'not a pem')).toThrow(
+      /^Context key "caBundle": .*Fix: -c caBundle=/,
+    );
+  });
+
+  it('refuses a bundle holding a leaf certificate (not a CA)', async () => {
+    const pki = await createTestPki('Config');
+    let message = '';
+    try {
+      checkCaBundle('ca.pem', pki.caBundlePem + pki.leaf.pem);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expectOneLine(message, 'caBundle');
+    expect(message).toContain('not-a-ca');
+  });
+
+  it('returns a warning for a CA expiring within 30 days', async () => {
+    const root = await createCertificate({
+      subject: 'CN=Soon Root',
+      ca: true,
+      notAfter: new Date(Date.now() + 5 * 86_400_000),
+    });
+    const warnings = checkCaBundle('ca.pem', root.pem);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('expiring-soon');
+  });
+});
