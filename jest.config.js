@@ -16,5 +16,5 @@ module.exports = {
   // Two cores in CI: the integration and end-to-end suites start real servers.
   maxWorkers: 2,
   testTimeout: 60000,
-  snapshotSerializers: [],
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

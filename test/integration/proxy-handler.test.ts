@@ -1,0 +1,525 @@
+/**
+ * The real proxy handler against real local servers: dynalite (registry), the Secrets Manager
+ * stand-in (real JSON protocol) and a recording HTTP upstream on 127.0.0.1.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCertificate, type IssuedCertificate } from '../../scripts/support/pki';
+import { apiGatewayEvent } from '../support/events';
+import {
+  API_KEY,
+  SECRET_ID,
+  closedPortUrl,
+  startHarness,
+  type Handler,
+  type Harness,
+} from '../support/proxy-harness';
+
+let h: Harness;
+let handler: Handler;
+let selfRegistered: IssuedCertificate;
+let selfUnregistered: IssuedCertificate;
+let selfRevoked: IssuedCertificate;
+let caActive: IssuedCertificate;
+let caRevoked: IssuedCertificate;
+
+beforeAll(async () => {
+  h = await startHarness();
+  selfRegistered = await createCertificate({ subject: 'CN=self registered' });
+  selfUnregistered = await createCertificate({ subject: 'CN=self unregistered' });
+  selfRevoked = await createCertificate({ subject: 'CN=self revoked' });
+  caActive = await createCertificate({ subject: 'CN=ca active', issuer: h.pki.intermediate });
+  caRevoked = await createCertificate({ subject: 'CN=ca revoked', issuer: h.pki.intermediate });
+  await h.putEntry(selfRegistered.pem, 'self-signed');
+  await h.putEntry(selfRevoked.pem, 'self-signed', 'revoked');
+  await h.putEntry(caActive.pem, 'ca-signed');
+  await h.putEntry(caRevoked.pem, 'ca-signed', 'revoked');
+  handler = h.loadHandler();
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+beforeEach(() => {
+  h.upstream.received.length = 0;
+  h.upstream.respond(undefined);
+});
+
+function json(result: APIGatewayProxyResult): { error?: string } {
+  return JSON.parse(result.body) as { error?: string };
+}
+
+/** OpenSSL's own PEM of a certificate (what nginx would escape). */
+function opensslPem(pem: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pem-'));
+  writeFileSync(join(dir, 'c.pem'), pem);
+  return execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem')], { encoding: 'utf8' });
+}
+
+function expectRejected(result: APIGatewayProxyResult): void {
+  expect(result.statusCode).toBe(401);
+  expect(json(result).error).toBe('invalid_client');
+  expect(result.headers?.['content-type']).toBe('application/json');
+  expect(result.headers?.['cache-control']).toBe('no-store');
+  expect(h.upstream.received).toHaveLength(0);
+}
+
+describe('decision table', () => {
+  it('CA-signed leaf (intermediate), no entry, policy any: forwarded with SUCCESS and the exact headers', async () => {
+    const result = await handler(apiGatewayEvent(h.pki.leaf.pem, { sourceIp: '198.51.100.23' }));
+    expect(result.statusCode).toBe(200);
+    expect(h.upstream.received).toHaveLength(1);
+    const got = h.upstream.received[0]!;
+    expect(got.method).toBe('POST');
+    expect(got.url).toBe('/oauth/token');
+    expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(h.pki.leaf.pem))]);
+    expect(got.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    expect(got.headers['cname-api-key']).toEqual([API_KEY]);
+    expect(got.headers['x-forwarded-for']).toEqual(['198.51.100.23']);
+    expect(got.headers.host).toEqual([new URL(h.upstream.url).host]);
+    expect(got.body.toString()).toBe('grant_type=client_credentials&client_id=abc');
+  });
+
+  it('CA-signed leaf issued directly by the root: SUCCESS', async () => {
+    const result = await handler(apiGatewayEvent(h.pki.rootLeaf.pem));
+    expect(result.statusCode).toBe(200);
+    expect(h.upstream.received[0]!.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+  });
+
+  it('CA-signed leaf with an active entry: SUCCESS', async () => {
+    expect((await handler(apiGatewayEvent(caActive.pem))).statusCode).toBe(200);
+    expect(h.upstream.received[0]!.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+  });
+
+  it('CA-signed leaf with a revoked entry: 401, not forwarded', async () => {
+    expectRejected(await handler(apiGatewayEvent(caRevoked.pem)));
+  });
+
+  it('registered active self-signed certificate: forwarded with FAILED', async () => {
+    const result = await handler(apiGatewayEvent(selfRegistered.pem));
+    expect(result.statusCode).toBe(200);
+    const got = h.upstream.received[0]!;
+    expect(got.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
+    expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(selfRegistered.pem))]);
+  });
+
+  it('unregistered self-signed certificate: 401', async () => {
+    expectRejected(await handler(apiGatewayEvent(selfUnregistered.pem)));
+  });
+
+  it('revoked self-signed certificate: 401', async () => {
+    expectRejected(await handler(apiGatewayEvent(selfRevoked.pem)));
+  });
+
+  it('a leaf minted with the key of a registered CA:TRUE self-signed certificate: 401', async () => {
+    const partner = await createCertificate({ subject: 'CN=partner root, O=Partner', ca: true });
+    await h.putEntry(partner.pem, 'self-signed');
+    const minted = await createCertificate({ subject: 'CN=Harness client, O=Harness', issuer: partner });
+    expectRejected(await handler(apiGatewayEvent(minted.pem)));
+  });
+
+  it('a leaf from an unknown CA: 401', async () => {
+    const other = await createCertificate({ subject: 'CN=Other CA', ca: true });
+    expectRejected(
+      await handler(apiGatewayEvent((await createCertificate({ subject: 'CN=x', issuer: other })).pem)),
+    );
+  });
+
+  it('no client certificate: 401', async () => {
+    expectRejected(await handler(apiGatewayEvent(undefined)));
+  });
+
+  it('a certificate that does not parse: 401', async () => {
+    expectRejected(
+      await handler(apiGatewayEvent('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')),
+    );
+  });
+
+  it('expired and not-yet-valid certificates: 401', async () => {
+    const now = Date.now();
+    const expired = await createCertificate({
+      subject: 'CN=expired',
+      issuer: h.pki.intermediate,
+      notBefore: new Date(now - 10 * 86400e3),
+      notAfter: new Date(now - 60e3),
+    });
+    const future = await createCertificate({
+      subject: 'CN=future',
+      issuer: h.pki.intermediate,
+      notBefore: new Date(now + 3600e3),
+    });
+    expectRejected(await handler(apiGatewayEvent(expired.pem)));
+    expectRejected(await handler(apiGatewayEvent(future.pem)));
+  });
+
+  it('a certificate whose encoded header would exceed 4096 bytes: 401', async () => {
+    const big = await createCertificate({
+      subject: 'CN=big',
+      issuer: h.pki.intermediate,
+      dnsNames: Array.from({ length: 70 }, (_, i) => `host-${i}.a-rather-long-subdomain.example.com`),
+    });
+    expectRejected(await handler(apiGatewayEvent(big.pem)));
+  });
+
+  describe('CA_SIGNED_POLICY=registered', () => {
+    let registered: Handler;
+    beforeAll(() => {
+      registered = h.loadHandler({ CA_SIGNED_POLICY: 'registered' });
+    });
+
+    it('a CA-signed leaf without an entry: 401', async () => {
+      expectRejected(await registered(apiGatewayEvent(h.pki.leaf.pem)));
+    });
+
+    it('a CA-signed leaf with an active entry: SUCCESS', async () => {
+      expect((await registered(apiGatewayEvent(caActive.pem))).statusCode).toBe(200);
+      expect(h.upstream.received[0]!.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    });
+  });
+});
+
+describe('edge responses', () => {
+  it('a path outside ALLOWED_PATHS is 404 without touching the registry, the secret or the upstream', async () => {
+    const fresh = h.loadHandler();
+    const reads = h.getItemCalls();
+    const secretReads = h.secrets.reads();
+    const result = await fresh(apiGatewayEvent(h.pki.leaf.pem, { path: '/authorize', method: 'GET' }));
+    expect(result.statusCode).toBe(404);
+    expect(json(result).error).toBe('not_found');
+    expect(h.getItemCalls()).toBe(reads);
+    expect(h.secrets.reads()).toBe(secretReads);
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it('registry unreachable: 503 with retry-after, nothing forwarded', async () => {
+    const down = h.loadHandler({
+      AWS_ENDPOINT_URL_DYNAMODB: await closedPortUrl(),
+      DEPENDENCY_TIMEOUT_MS: '500',
+    });
+    const result = await down(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.statusCode).toBe(503);
+    expect(json(result).error).toBe('temporarily_unavailable');
+    expect(result.headers?.['retry-after']).toMatch(/^\d+$/);
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it('registry answering an error (missing table): 503, nothing forwarded', async () => {
+    const broken = h.loadHandler({ REGISTRY_TABLE_NAME: 'no-such-table' });
+    expect((await broken(apiGatewayEvent(selfRegistered.pem))).statusCode).toBe(503);
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it('registry hanging: 503 after the dependency deadline, nothing forwarded', async () => {
+    const hung = h.loadHandler({
+      AWS_ENDPOINT_URL_DYNAMODB: await h.hangingEndpoint(),
+      DEPENDENCY_TIMEOUT_MS: '300',
+    });
+    expect((await hung(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it.each(['error', 'hang'] as const)('secret store failing (%s): 503, nothing forwarded', async (mode) => {
+    const fresh = h.loadHandler({ DEPENDENCY_TIMEOUT_MS: '300' });
+    h.secrets.fail(mode);
+    try {
+      const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
+      expect(result.statusCode).toBe(503);
+      expect(json(result).error).toBe('temporarily_unavailable');
+    } finally {
+      h.secrets.fail('none');
+    }
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it('an empty secret (created by the stack, not yet filled): 503, nothing forwarded', async () => {
+    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'empty-secret' });
+    h.secrets.setSecret('empty-secret', '');
+    expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
+    expect(h.upstream.received).toHaveLength(0);
+  });
+
+  it('a JSON secret {"cname_api_key": …} is read', async () => {
+    h.secrets.setSecret('json-secret', JSON.stringify({ cname_api_key: 'json-key' }));
+    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'json-secret' });
+    expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(200);
+    expect(h.upstream.received[0]!.headers['cname-api-key']).toEqual(['json-key']);
+  });
+
+  it('upstream unreachable: 502', async () => {
+    const fresh = h.loadHandler({ FORWARDING_TARGET: await closedPortUrl() });
+    const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.statusCode).toBe(502);
+    expect(json(result).error).toBe('bad_gateway');
+  });
+
+  it('upstream slower than UPSTREAM_TIMEOUT_MS: 504', async () => {
+    const fresh = h.loadHandler({ UPSTREAM_TIMEOUT_MS: '300' });
+    h.upstream.respond(() => undefined); // never answers
+    const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.statusCode).toBe(504);
+    expect(json(result).error).toBe('gateway_timeout');
+  });
+
+  it('upstream answering a broken response: 502', async () => {
+    h.upstream.respond((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('short');
+      res.socket?.destroy();
+    });
+    const result = await handler(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.statusCode).toBe(502);
+  });
+
+  it('upstream 5xx is relayed as is', async () => {
+    h.upstream.respond((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end('{"error":"temporarily_unavailable","from":"auth0"}');
+    });
+    const result = await handler(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.statusCode).toBe(503);
+    expect(Buffer.from(result.body, 'base64').toString()).toBe(
+      '{"error":"temporarily_unavailable","from":"auth0"}',
+    );
+    expect(result.multiValueHeaders?.['retry-after']).toEqual(['30']);
+  });
+
+  it.each([
+    ['httpMethod', 42],
+    ['requestContext', null],
+    ['multiValueHeaders', { a: 'not-an-array' }],
+    ['body', { nested: true }],
+  ])('a malformed event field (%s) is answered 400 JSON', async (field, value) => {
+    const event = { ...apiGatewayEvent(h.pki.leaf.pem), [field]: value } as never;
+    const result = await handler(event);
+    expect(result.statusCode).toBe(400);
+    expect(json(result).error).toBe('invalid_request');
+    expect(h.upstream.received).toHaveLength(0);
+  });
+});
+
+describe('the forwarded request', () => {
+  it('spoofed owned headers in any case and number never reach the upstream', async () => {
+    await handler(
+      apiGatewayEvent(selfRegistered.pem, {
+        headers: [
+          ['Client-Certificate', 'forged'],
+          ['client-certificate', 'forged-2'],
+          ['CLIENT-CERTIFICATE-CA-VERIFIED', 'SUCCESS'],
+          ['Cname-Api-Key', 'attacker-key'],
+          ['X-Forwarded-For', '1.1.1.1'],
+          ['x-forwarded-for', '2.2.2.2, 3.3.3.3'],
+          ['True-Client-IP', '4.4.4.4'],
+          ['Forwarded', 'for=5.5.5.5'],
+          ['X-Real-IP', '6.6.6.6'],
+          ['Authorization', 'Basic Y2xpZW50OnNlY3JldA=='],
+          ['DPoP', 'eyJhbGciOi.proof'],
+          ['content-type', 'application/x-www-form-urlencoded'],
+        ],
+        sourceIp: '203.0.113.99',
+      }),
+    );
+    const got = h.upstream.received[0]!;
+    expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(selfRegistered.pem))]);
+    expect(got.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
+    expect(got.headers['cname-api-key']).toEqual([API_KEY]);
+    expect(got.headers['x-forwarded-for']).toEqual(['203.0.113.99']);
+    for (const name of ['true-client-ip', 'forwarded', 'x-real-ip'])
+      expect(got.headers[name]).toBeUndefined();
+    expect(got.headers.authorization).toEqual(['Basic Y2xpZW50OnNlY3JldA==']);
+    expect(got.headers.dpop).toEqual(['eyJhbGciOi.proof']);
+  });
+
+  it('CLIENT_IP_HEADER=true-client-ip carries exactly the source IP and x-forwarded-for is dropped', async () => {
+    const fresh = h.loadHandler({ CLIENT_IP_HEADER: 'true-client-ip' });
+    await fresh(
+      apiGatewayEvent(h.pki.leaf.pem, { headers: [['X-Forwarded-For', '9.9.9.9']], sourceIp: '2001:db8::7' }),
+    );
+    const got = h.upstream.received[0]!;
+    expect(got.headers['true-client-ip']).toEqual(['2001:db8::7']);
+    expect(got.headers['x-forwarded-for']).toBeUndefined();
+  });
+
+  it('binary bodies are byte-exact both ways', async () => {
+    const requestBytes = randomBytes(65536);
+    const responseBytes = randomBytes(100_000);
+    h.upstream.respond((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(responseBytes);
+    });
+    const result = await handler(
+      apiGatewayEvent(h.pki.leaf.pem, {
+        body: requestBytes,
+        headers: [['content-type', 'application/octet-stream']],
+      }),
+    );
+    expect(h.upstream.received[0]!.body.equals(requestBytes)).toBe(true);
+    expect(h.upstream.received[0]!.headers['content-length']).toEqual(['65536']);
+    expect(result.isBase64Encoded).toBe(true);
+    expect(Buffer.from(result.body, 'base64').equals(responseBytes)).toBe(true);
+  });
+
+  it('multi-value query parameters and repeated cookies arrive with every value', async () => {
+    await handler(
+      apiGatewayEvent(h.pki.leaf.pem, {
+        method: 'GET',
+        path: '/userinfo',
+        body: '',
+        query: [
+          ['scope', 'openid profile'],
+          ['a', '1'],
+          ['a', '2&3'],
+        ],
+        headers: [
+          ['Cookie', 'a=1'],
+          ['Cookie', 'b=2'],
+        ],
+      }),
+    );
+    const got = h.upstream.received[0]!;
+    expect(got.method).toBe('GET');
+    const url = new URL(got.url, 'http://x');
+    expect(url.pathname).toBe('/userinfo');
+    expect(url.searchParams.getAll('a')).toEqual(['1', '2&3']);
+    expect(url.searchParams.get('scope')).toBe('openid profile');
+    expect(got.headers.cookie?.join('; ')).toBe('a=1; b=2');
+    expect(got.headers['content-length']).toBeUndefined();
+    expect(got.body.length).toBe(0);
+  });
+
+  it('repeated response headers (set-cookie) come back with every value', async () => {
+    h.upstream.respond((_req, res) => {
+      res.setHeader('set-cookie', ['a=1; Secure; HttpOnly', 'b=2; Secure']);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    const result = await handler(apiGatewayEvent(h.pki.leaf.pem));
+    expect(result.multiValueHeaders?.['set-cookie']).toEqual(['a=1; Secure; HttpOnly', 'b=2; Secure']);
+  });
+});
+
+describe('caching', () => {
+  it('N requests with one certificate read the registry once per TTL (found and not-found alike)', async () => {
+    const fresh = h.loadHandler({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    const before = h.getItemCalls();
+    for (let i = 0; i < 10; i++)
+      expect((await fresh(apiGatewayEvent(selfRegistered.pem))).statusCode).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(200);
+    expect(h.getItemCalls() - before).toBe(2);
+    await new Promise((r) => setTimeout(r, 1100));
+    await fresh(apiGatewayEvent(selfRegistered.pem));
+    expect(h.getItemCalls() - before).toBe(3);
+  });
+
+  it('the secret is read once per container, and again after Auth0 says the API key is invalid', async () => {
+    h.secrets.setSecret('rotating', 'old-key');
+    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'rotating' });
+    const before = h.secrets.reads();
+    for (let i = 0; i < 5; i++) await fresh(apiGatewayEvent(h.pki.leaf.pem));
+    expect(h.secrets.reads() - before).toBe(1);
+
+    h.secrets.setSecret('rotating', 'new-key');
+    h.upstream.respond((req, res) => {
+      const ok = req.headers['cname-api-key']?.[0] === 'new-key';
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok' : 'Invalid API key');
+    });
+    expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(403);
+    expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(200);
+    expect(h.secrets.reads() - before).toBe(2);
+    h.secrets.setSecret(SECRET_ID, API_KEY);
+  });
+
+  it('a revocation reaches the handler once the registry cache TTL has passed', async () => {
+    const victim = await createCertificate({ subject: 'CN=soon revoked' });
+    await h.putEntry(victim.pem, 'self-signed');
+    const fresh = h.loadHandler({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(200);
+    await h.putEntry(victim.pem, 'self-signed', 'revoked');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(401);
+  });
+});
+
+describe('concurrency', () => {
+  it('200 concurrent requests over 10 certificates: no request ever carries another request’s certificate', async () => {
+    const certs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? createCertificate({ subject: `CN=concurrent ${i}`, issuer: h.pki.intermediate })
+          : createCertificate({ subject: `CN=concurrent self ${i}` }),
+      ),
+    );
+    for (const [i, c] of certs.entries()) if (i % 2 === 1) await h.putEntry(c.pem, 'self-signed');
+    const fresh = h.loadHandler();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        fresh(apiGatewayEvent(certs[n % 10]!.pem, { headers: [['x-request-no', String(n)]] })),
+      ),
+    );
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(h.upstream.received).toHaveLength(200);
+    const expected = certs.map((c) => encodeURIComponent(opensslPem(c.pem)));
+    for (const got of h.upstream.received) {
+      const n = Number(got.headers['x-request-no']![0]);
+      expect(got.headers['client-certificate']).toEqual([expected[n % 10]]);
+      expect(got.headers['client-certificate-ca-verified']).toEqual([n % 2 === 0 ? 'SUCCESS' : 'FAILED']);
+    }
+    // Each response went back to its own request.
+    results.forEach((r, n) => {
+      const echoed = JSON.parse(Buffer.from(r.body, 'base64').toString()) as {
+        headers: Record<string, string[]>;
+      };
+      expect(echoed.headers['x-request-no']).toEqual([String(n)]);
+    });
+  });
+});
+
+describe('observability', () => {
+  it('one JSON log line per request with the decision, never the API key, the PEM or the body', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const loud = h.loadHandler({ POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' });
+      await loud(apiGatewayEvent(selfRegistered.pem, { body: 'client_secret=do-not-log-me' }));
+      await loud(apiGatewayEvent(selfUnregistered.pem));
+    } finally {
+      spy.mockRestore();
+    }
+    const output = lines.join('');
+    const records = output
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const requests = records.filter((r) => r.message === 'request');
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toMatchObject({
+      path: '/oauth/token',
+      outcome: 'forwarded',
+      caVerified: 'FAILED',
+      upstreamStatus: 200,
+      status: 200,
+    });
+    expect(requests[0]!.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(typeof requests[0]!.latencyMs).toBe('number');
+    expect(typeof requests[0]!.requestId).toBe('string');
+    expect(requests[1]).toMatchObject({
+      outcome: 'rejected',
+      reason: 'self-signed-not-registered',
+      status: 401,
+    });
+    // EMF metrics by outcome.
+    const emf = records.filter((r) => r._aws !== undefined);
+    expect(emf.map((r) => r.Outcome)).toEqual(['forwarded', 'rejected']);
+    expect(output).not.toContain(API_KEY);
+    expect(output).not.toContain('do-not-log-me');
+    expect(output).not.toContain('BEGIN CERTIFICATE');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Runs the real proxy handler (lambda/proxy/index.ts) against real local servers: dynalite as the
+ * registry, the Secrets Manager stand-in and a recording HTTP upstream, reached through the SDK's
+ * standard AWS_ENDPOINT_URL_* settings.
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectCertificate } from '../../lambda/shared/certificate';
+import { itemFromEntry, ttlFor, type RegistryStatus } from '../../lambda/shared/registry-model';
+import { close, listen } from '../../scripts/support/listen';
+import { createTestPki, type TestPki } from '../../scripts/support/pki';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  createRegistryTable,
+  startRegistryServer,
+  type RegistryServer,
+} from '../../scripts/support/registry-server';
+import {
+  startSecretsManagerStandIn,
+  type SecretsManagerStandIn,
+} from '../../scripts/support/secrets-manager';
+import { startUpstream, type Upstream } from '../../scripts/support/upstream';
+
+export type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export const TABLE = 'customer-edge-registry';
+export const SECRET_ID = 'customer-edge/cname-api-key';
+export const API_KEY = 'test-cname-api-key-0123456789';
+
+export interface Harness {
+  readonly pki: TestPki;
+  readonly registry: RegistryServer;
+  readonly secrets: SecretsManagerStandIn;
+  readonly upstream: Upstream;
+  readonly caBundleFile: string;
+  /** Loads a fresh copy of the handler module with this environment (config is read at load). */
+  loadHandler(env?: Record<string, string>): Handler;
+  /** Registers a certificate directly in the registry. */
+  putEntry(pem: string, kind: 'self-signed' | 'ca-signed', status?: RegistryStatus): Promise<void>;
+  /** A TCP server that accepts connections and never answers (a hung dependency). */
+  hangingEndpoint(): Promise<string>;
+  getItemCalls(): number;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const pki = await createTestPki('Harness');
+  const registry = await startRegistryServer();
+  const dynamo = registry.client();
+  await createRegistryTable(dynamo, TABLE);
+  const secrets = await startSecretsManagerStandIn({ [SECRET_ID]: API_KEY });
+  const upstream = await startUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'edge-harness-'));
+  const caBundleFile = join(dir, 'ca-bundle.pem');
+  writeFileSync(caBundleFile, pki.caBundlePem);
+  const hanging: Array<{ server: Server; sockets: Set<Socket> }> = [];
+
+  // Credentials and region are read lazily by the SDK: they stay set for the test process.
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+  process.env.AWS_REGION = LOCAL_REGION;
+
+  return {
+    pki,
+    registry,
+    secrets,
+    upstream,
+    caBundleFile,
+    loadHandler(env = {}) {
+      const full: Record<string, string> = {
+        FORWARDING_TARGET: upstream.url,
+        CNAME_API_KEY_SECRET_ID: SECRET_ID,
+        REGISTRY_TABLE_NAME: TABLE,
+        CA_BUNDLE_FILE: caBundleFile,
+        AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ...env,
+      };
+      // The SDK resolves AWS_ENDPOINT_URL_* on a client's first request, not at construction, so the
+      // environment stays as set here until the next loadHandler call (tests use each handler right away).
+      const optional = [
+        'ALLOWED_PATHS',
+        'CA_SIGNED_POLICY',
+        'CLIENT_IP_HEADER',
+        'UPSTREAM_TIMEOUT_MS',
+        'REGISTRY_CACHE_TTL_SECONDS',
+        'SECRET_CACHE_TTL_SECONDS',
+        'DEPENDENCY_TIMEOUT_MS',
+      ];
+      for (const k of optional) if (!(k in full)) delete process.env[k];
+      Object.assign(process.env, full);
+      let handler: Handler | undefined;
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        handler = (require('../../lambda/proxy/index') as { handler: Handler }).handler;
+      });
+      return handler!;
+    },
+    async putEntry(pem, kind, status = 'active') {
+      const cert = inspectCertificate(pem);
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: TABLE,
+          Item: itemFromEntry({
+            thumbprint: cert.thumbprint,
+            kind,
+            status,
+            pem: cert.pem,
+            subject: cert.subject,
+            notAfter: cert.notAfter.toISOString(),
+            expiresAt: ttlFor(cert.notAfter),
+          }),
+        }),
+      );
+    },
+    async hangingEndpoint() {
+      const sockets = new Set<Socket>();
+      const server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      const port = await listen(server);
+      hanging.push({ server, sockets });
+      return `http://127.0.0.1:${port}`;
+    },
+    getItemCalls: () => registry.calls.get('GetItem') ?? 0,
+    async close() {
+      for (const h of hanging) {
+        for (const s of h.sockets) s.destroy();
+        await close(h.server);
+      }
+      await Promise.all([registry.close(), secrets.close(), upstream.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A port nothing listens on. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  const port = await listen(server);
+  await close(server);
+  return `http://127.0.0.1:${port}`;
+}

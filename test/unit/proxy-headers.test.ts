@@ -1,0 +1,158 @@
+import fc from 'fast-check';
+import { filterClientHeaders, responseHeaders, upstreamHeaders } from '../../lambda/proxy/headers';
+
+const OWNED = [
+  'cname-api-key',
+  'client-certificate',
+  'client-certificate-ca-verified',
+  'x-forwarded-for',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-azure-clientip',
+  'x-real-ip',
+  'forwarded',
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+const own = {
+  host: 'acme-cd-x.edge.tenants.eu.auth0.com',
+  apiKey: 'the-key',
+  clientCertificate: '-----BEGIN%20CERTIFICATE-----%0A',
+  caVerified: 'SUCCESS' as const,
+  clientIpHeader: 'x-forwarded-for',
+  clientIp: '203.0.113.7',
+  contentLength: 12,
+};
+
+/** A name in random letter case. */
+const anyCase = (name: string) =>
+  fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((flags) => [...name].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
+
+const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
+const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
+
+describe('filterClientHeaders (property)', () => {
+  it('no case or multiplicity of an owned header survives, and every other header passes unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...OWNED).chain(anyCase), value), { maxLength: 12 }),
+        fc.array(
+          fc.tuple(
+            token.filter((t) => !OWNED.includes(t)),
+            value,
+          ),
+          { maxLength: 12 },
+        ),
+        (owned, others) => {
+          const mixed = [...owned, ...others].sort(() => 0); // keep order: owned first, then others
+          const kept = filterClientHeaders(mixed);
+          const named = new Set(
+            owned
+              .filter(([n]) => n.toLowerCase() === 'connection')
+              .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase())),
+          );
+          expect(kept.some(([n]) => OWNED.includes(n.toLowerCase()))).toBe(false);
+          expect(kept).toEqual(others.filter(([n]) => !named.has(n)));
+        },
+      ),
+    );
+  });
+
+  it('drops the headers a Connection header names', () => {
+    const kept = filterClientHeaders([
+      ['Connection', 'X-Secret-Hop, keep-alive'],
+      ['x-secret-hop', '1'],
+      ['authorization', 'Bearer t'],
+    ]);
+    expect(kept).toEqual([['authorization', 'Bearer t']]);
+  });
+});
+
+describe('upstreamHeaders', () => {
+  it('sets each of our headers exactly once whatever the client sent', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...OWNED).chain(anyCase), value), { maxLength: 20 }),
+        (spoofed) => {
+          const headers = upstreamHeaders([...spoofed, ['DPoP', 'proof'], ['Authorization', 'Basic x']], own);
+          expect(headers['cname-api-key']).toBe('the-key');
+          expect(headers['client-certificate']).toBe(own.clientCertificate);
+          expect(headers['client-certificate-ca-verified']).toBe('SUCCESS');
+          expect(headers['x-forwarded-for']).toBe('203.0.113.7');
+          expect(headers.host).toBe(own.host);
+          expect(headers['content-length']).toBe('12');
+          expect(headers.dpop).toBe('proof');
+          expect(headers.authorization).toBe('Basic x');
+          for (const name of [
+            'true-client-ip',
+            'x-real-ip',
+            'forwarded',
+            'transfer-encoding',
+            'connection',
+          ]) {
+            expect(headers[name]).toBeUndefined();
+          }
+          expect(Object.keys(headers).filter((k) => k !== k.toLowerCase())).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it('keeps repeated client headers as repeated values', () => {
+    const headers = upstreamHeaders(
+      [
+        ['Cookie', 'a=1'],
+        ['cookie', 'b=2'],
+        ['accept', 'application/json'],
+      ],
+      own,
+    );
+    expect(headers.cookie).toEqual(['a=1', 'b=2']);
+    expect(headers.accept).toBe('application/json');
+  });
+
+  it('uses the configured client IP header and leaves x-forwarded-for out', () => {
+    const headers = upstreamHeaders([['X-Forwarded-For', '1.2.3.4']], {
+      ...own,
+      clientIpHeader: 'true-client-ip',
+    });
+    expect(headers['true-client-ip']).toBe('203.0.113.7');
+    expect(headers['x-forwarded-for']).toBeUndefined();
+  });
+
+  it('refuses header values an HTTP request cannot carry', () => {
+    expect(() => upstreamHeaders([['x-evil', 'a\r\nInjected: 1']], own)).toThrow();
+  });
+});
+
+describe('responseHeaders', () => {
+  it('keeps every value of repeated headers and drops hop-by-hop ones', () => {
+    expect(
+      responseHeaders([
+        'Set-Cookie',
+        'a=1; Secure',
+        'set-cookie',
+        'b=2; Secure',
+        'Connection',
+        'keep-alive, X-Hop',
+        'X-Hop',
+        'v',
+        'Transfer-Encoding',
+        'chunked',
+        'Content-Type',
+        'application/json',
+      ]),
+    ).toEqual({ 'set-cookie': ['a=1; Secure', 'b=2; Secure'], 'content-type': ['application/json'] });
+  });
+});
