@@ -26,8 +26,10 @@ export interface EdgeConfig {
   readonly domainName: string;
   /** The host the edge serves: `mtls.<domainName>`. */
   readonly mtlsDomainName: string;
-  /** ACM certificate for `mtls.<domainName>` in the stack's region. */
+  /** ACM certificate for `mtls.<domainName>`. */
   readonly certificateArn: string;
+  /** The certificate's region: the stack's region (a Regional API Gateway domain needs a same-region certificate). */
+  readonly region: string;
   /** Auth0's forwarding target (origin domain name), a host without scheme. */
   readonly forwardingTarget: string;
   /** Path of the trusted client CA bundle, as given in the context. */
@@ -113,13 +115,8 @@ function hostname(raw: RawContext, key: ContextKey, expected: string, example: s
   return host;
 }
 
-export interface ParseOptions {
-  /** The stack's region when known (CDK_DEFAULT_REGION): the mTLS certificate must live there. */
-  readonly region?: string;
-}
-
 /** Validates the context keys of CONTRACT 6.1. @throws ConfigError, one line naming the key and the fix */
-export function parseConfig(raw: RawContext, options: ParseOptions = {}): EdgeConfig {
+export function parseConfig(raw: RawContext): EdgeConfig {
   const domainName = hostname(
     raw,
     'domainName',
@@ -127,7 +124,7 @@ export function parseConfig(raw: RawContext, options: ParseOptions = {}): EdgeCo
     'auth.example.com',
   );
 
-  const certExample = `arn:aws:acm:${options.region ?? 'eu-west-1'}:111111111111:certificate/<id>`;
+  const certExample = 'arn:aws:acm:eu-west-1:111111111111:certificate/<id>';
   const certificateArn = requiredString(
     raw,
     'certificateArn',
@@ -137,14 +134,6 @@ export function parseConfig(raw: RawContext, options: ParseOptions = {}): EdgeCo
   const certRegion = ACM_ARN.exec(certificateArn)?.[1];
   if (!certRegion)
     fail('certificateArn', certificateArn, `an ACM certificate ARN for mtls.${domainName}`, certExample);
-  if (options.region && certRegion !== options.region) {
-    fail(
-      'certificateArn',
-      certificateArn,
-      `a certificate in the stack's region ${options.region} (a Regional API Gateway domain uses a same-region certificate)`,
-      certExample,
-    );
-  }
 
   const targetExpected =
     "Auth0's forwarding target (origin domain name) as a host name without scheme or path";
@@ -255,6 +244,7 @@ export function parseConfig(raw: RawContext, options: ParseOptions = {}): EdgeCo
     domainName,
     mtlsDomainName: `mtls.${domainName}`,
     certificateArn,
+    region: certRegion,
     forwardingTarget,
     caBundlePath,
     hostedZone,

@@ -1,0 +1,58 @@
+/**
+ * The truststore builder Lambda's entry point: configuration and clients once per container, the CA
+ * bundle from the asset (`ca-bundle.pem` next to this file), Powertools logs and metrics.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { BuilderDeps } from './core';
+import { createHandler, type BuilderEvent } from './handler';
+import { BUILDER_SERVICE_NAME } from './contract';
+
+function required(name: string): string {
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? BUILDER_SERVICE_NAME;
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CustomerEdge',
+  serviceName,
+});
+const caBundleFile = required('CA_BUNDLE_FILE');
+
+const deps: BuilderDeps = {
+  dynamodb: new DynamoDBClient({}),
+  s3: new S3Client({}),
+  apigateway: new APIGatewayClient({}),
+  tableName: required('REGISTRY_TABLE_NAME'),
+  bucket: required('TRUSTSTORE_BUCKET'),
+  key: required('TRUSTSTORE_KEY'),
+  domainName: required('DOMAIN_NAME'),
+  caBundlePem: readFileSync(
+    isAbsolute(caBundleFile) ? caBundleFile : resolve(__dirname, caBundleFile),
+    'utf8',
+  ),
+  log: {
+    info: (message, data) => logger.info(message, data ?? {}),
+    warn: (message, data) => logger.warn(message, data ?? {}),
+    error: (message, data) => logger.error(message, data ?? {}),
+  },
+  metrics: { count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
+};
+
+const run = createHandler(deps);
+
+export async function handler(event: BuilderEvent): Promise<unknown> {
+  try {
+    return await run(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

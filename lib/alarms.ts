@@ -1,0 +1,110 @@
+/**
+ * The edge's alarms, all to one SNS topic (TLS enforced, encrypted with a key CloudWatch may use):
+ * proxy errors and throttles, 5xx answers, truststore build failures and truststore warnings.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { BUILDER_SERVICE_NAME, BuilderMetric } from '../lambda/truststore-builder/contract';
+import { METRICS_NAMESPACE } from './proxy-function';
+
+export interface EdgeAlarmsProps {
+  readonly proxy: lambda.IFunction;
+  readonly builder: lambda.IFunction;
+  readonly api: apigateway.RestApi;
+  /** @default - no subscription; subscribe to the topic yourself */
+  readonly email?: string;
+}
+
+const PERIOD = Duration.minutes(5);
+
+export class EdgeAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: EdgeAlarmsProps) {
+    super(scope, id);
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: a customer key
+    // whose policy lets CloudWatch use it.
+    const key = new kms.Key(this, 'TopicKey', {
+      description: 'Customer edge alarms topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Customer edge alarms',
+      enforceSSL: true,
+      masterKey: key,
+    });
+    if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
+
+    const builderMetric = (metricName: BuilderMetric): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: BUILDER_SERVICE_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: PERIOD,
+      });
+
+    this.add(
+      'ProxyErrors',
+      props.proxy.metricErrors({ period: PERIOD }),
+      'The proxy Lambda threw or timed out',
+    );
+    this.add(
+      'ProxyThrottles',
+      props.proxy.metricThrottles({ period: PERIOD }),
+      'The proxy Lambda was throttled',
+    );
+    this.add(
+      'Api5xx',
+      props.api.metricServerError({ period: PERIOD }),
+      'The mTLS API answered 5xx (secret not filled, registry or Auth0 unavailable, timeouts)',
+    );
+    this.add(
+      'TruststoreBuildFailures',
+      builderMetric(BuilderMetric.Failures),
+      'A truststore build was refused or failed: nothing was published, API Gateway still uses the previous truststore',
+    );
+    this.add(
+      'TruststoreBuilderErrors',
+      props.builder.metricErrors({ period: PERIOD }),
+      'The truststore builder Lambda crashed',
+    );
+    this.add(
+      'TruststoreWarnings',
+      builderMetric(BuilderMetric.Warnings),
+      'The truststore has warnings (a certificate expiring soon, or API Gateway truststoreWarnings)',
+    );
+  }
+
+  private add(id: string, metric: cloudwatch.IMetric, description: string): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
+ * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
+ */
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { ALLOWED_METHODS, type EdgeConfig } from '../bin/config';
+import { EdgeAlarms } from './alarms';
+import { MtlsApi } from './mtls-api';
+import { ProxyFunction } from './proxy-function';
+import { RegistryTable } from './registry-table';
+import { Truststore } from './truststore';
+
+export const STACK_NAME = 'CustomerEdge';
+
+export interface CustomerEdgeStackProps extends StackProps {
+  readonly config: EdgeConfig;
+  /** Absolute path of the CA bundle (the config's `caBundlePath` resolved by bin/). */
+  readonly caBundleFile: string;
+  /** The CA bundle's text (read by bin/): its hash re-runs the deploy-time truststore build when it changes. */
+  readonly caBundlePem: string;
+}
+
+export class CustomerEdgeStack extends Stack {
+  constructor(scope: Construct, id: string, props: CustomerEdgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // Stateful: these construct IDs never change (the table and bucket logical IDs are pinned too).
+    const registry = new RegistryTable(this, 'Registry');
+    const truststore = new Truststore(this, 'Truststore', {
+      table: registry.table,
+      caBundlePath: props.caBundleFile,
+      caBundleSha256: createHash('sha256').update(props.caBundlePem).digest('hex'),
+      domainName: config.mtlsDomainName,
+    });
+
+    let secret: secretsmanager.ISecret;
+    if (config.cnameApiKeySecretArn) {
+      secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'CnameApiKey', config.cnameApiKeySecretArn);
+    } else {
+      // Created EMPTY (neither SecretString nor GenerateSecretString): no placeholder that could pass for
+      // the key, nothing in the template. The proxy answers 503 until the operator puts Auth0's key in.
+      const created = new secretsmanager.CfnSecret(this, 'CnameApiKey', {
+        description: `Auth0 custom domain CNAME API key for ${config.domainName} (put the value in after deploy)`,
+      });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          "The value is Auth0's custom domain CNAME API key: Auth0 issues it and Secrets Manager cannot rotate it; rotation is the documented manual procedure (README, Rotating the API key)",
+      });
+      secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'CnameApiKeyRef', created.ref);
+      new CfnOutput(this, 'FillCnameApiKeySecret', {
+        description: 'Run once after the first deploy (the proxy answers 503 until the secret holds the key)',
+        value: `aws secretsmanager put-secret-value --secret-id ${created.ref} --secret-string '<CNAME API KEY>'`,
+      });
+    }
+
+    const proxy = new ProxyFunction(this, 'Proxy', {
+      forwardingTarget: config.forwardingTarget,
+      table: registry.table,
+      secret,
+      caBundlePath: props.caBundleFile,
+      allowedPaths: config.allowedPaths,
+      caSignedPolicy: config.caSignedPolicy,
+      clientIpHeader: config.clientIpHeader,
+    });
+
+    const mtls = new MtlsApi(this, 'Mtls', {
+      domainName: config.mtlsDomainName,
+      certificateArn: config.certificateArn,
+      handler: proxy.function,
+      routes: Object.fromEntries(config.allowedPaths.map((p) => [p, ALLOWED_METHODS[p]])),
+      truststoreBucket: truststore.bucket,
+      truststoreKey: truststore.key,
+      truststoreVersion: truststore.version,
+      hostedZone: config.hostedZone,
+    });
+    truststore.inspect(mtls.domain);
+
+    new EdgeAlarms(this, 'Alarms', {
+      proxy: proxy.function,
+      builder: truststore.builder,
+      api: mtls.api,
+      email: config.alarmEmail,
+    });
+
+    // ── Custom domain edge (issue 7) ────────────────────────────────────────────────────────────────
+    // When `config.customDomainCertificateArn` is set, the CloudFront edge for `<domainName>`
+    // (lib/custom-domain-edge.ts) is added here, with its `CustomDomainEdge` output (CONTRACT 6.1).
+    // ────────────────────────────────────────────────────────────────────────────────────────────────
+
+    new CfnOutput(this, 'MtlsEndpoint', {
+      description: 'The mTLS endpoint aliases host (Auth0 mtls_endpoint_aliases)',
+      value: `https://${config.mtlsDomainName}`,
+    });
+    new CfnOutput(this, 'RegistryTableName', {
+      description: 'The certificate registry (edge-certs --table)',
+      value: registry.table.tableName,
+    });
+    new CfnOutput(this, 'TruststoreBucketName', {
+      description: 'The versioned bucket holding the mTLS truststore',
+      value: truststore.bucket.bucketName,
+    });
+    new CfnOutput(this, 'CnameApiKeySecretArn', {
+      description: "The secret holding Auth0's CNAME API key",
+      value: secret.secretArn,
+    });
+    new CfnOutput(this, 'RegionalDomainName', {
+      description: config.hostedZone
+        ? `Target of the alias record ${config.mtlsDomainName}`
+        : `Point ${config.mtlsDomainName} here (CNAME or Route 53 alias)`,
+      value: mtls.domain.domainNameAliasDomainName,
+    });
+  }
+}

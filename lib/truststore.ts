@@ -1,0 +1,203 @@
+/**
+ * The mTLS truststore as derived data: truststore = CA bundle + every active self-signed certificate in
+ * the registry. A versioned bucket holds it; one builder Lambda (reserved concurrency 1, so builds never
+ * overlap) writes it on deploy (a custom resource whose `VersionId` the domain pins), on every registry
+ * change (the table's stream) and daily (expiry warnings, expired entries drop out).
+ */
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import { BUILDER_SERVICE_NAME, INSPECT_ACTION, TRUSTSTORE_KEY } from '../lambda/truststore-builder/contract';
+import { CA_BUNDLE_ASSET_FILE, PROJECT_ROOT, bundlingWithCaBundle } from './lambda-bundling';
+import { METRICS_NAMESPACE } from './proxy-function';
+
+/** Logical ID of the truststore bucket (pinned by a test: changing it would replace the bucket). */
+export const TRUSTSTORE_BUCKET_LOGICAL_ID = 'TruststoreBucket';
+
+export interface TruststoreProps {
+  /** The registry table; its stream triggers rebuilds. */
+  readonly table: dynamodb.ITable;
+  /** Absolute path of the trusted client CA bundle, shipped in the builder's asset. */
+  readonly caBundlePath: string;
+  /** SHA-256 of the CA bundle: a changed bundle re-runs the deploy-time build. */
+  readonly caBundleSha256: string;
+  /** The API Gateway custom domain the builder keeps on the latest version (`mtls.<domain>`). */
+  readonly domainName: string;
+  /** @default Duration.days(90) - how long superseded truststore versions are kept (rollback window) */
+  readonly noncurrentVersionRetention?: Duration;
+  /** @default Duration.days(1) - rebuild on a schedule too (expiry warnings, expired entries drop out) */
+  readonly rebuildInterval?: Duration;
+}
+
+export class Truststore extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly key = TRUSTSTORE_KEY;
+  readonly builder: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  /** The truststore object's version published on deploy (or the latest one): the domain's `mtls.version`. */
+  readonly version: string;
+  private readonly provider: CustomResource;
+
+  constructor(scope: Construct, id: string, props: TruststoreProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket receives the truststore bucket access logs; logging it into itself would loop',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      // API Gateway pins a truststore *version*: without versioning there is nothing to point at.
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          id: 'expire-superseded-truststores',
+          noncurrentVersionExpiration: props.noncurrentVersionRetention ?? Duration.days(90),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'truststore/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    (this.bucket.node.defaultChild as s3.CfnBucket).overrideLogicalId(TRUSTSTORE_BUCKET_LOGICAL_ID);
+
+    this.logGroup = new logs.LogGroup(this, 'BuilderLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, 'BuilderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'Customer edge truststore builder: registry scan, truststore object, domain truststore version',
+    });
+    this.logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.table.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // GetObject covers HeadObject; API Gateway also requires the caller of UpdateDomainName to be
+        // able to read the truststore version it names.
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        resources: [this.bucket.arnForObjects(TRUSTSTORE_KEY)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['apigateway:GET', 'apigateway:PATCH'],
+        resources: [
+          stack.formatArn({
+            service: 'apigateway',
+            account: '',
+            resource: '/domainnames',
+            resourceName: props.domainName,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
+    this.builder = new NodejsFunction(this, 'Builder', {
+      entry: path.join(PROJECT_ROOT, 'lambda/truststore-builder/index.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      // One build at a time: stream batches, the schedule and CloudFormation's (asynchronous) custom
+      // resource calls queue behind each other instead of racing on the truststore version.
+      reservedConcurrentExecutions: 1,
+      role,
+      logGroup: this.logGroup,
+      description:
+        'Customer edge: builds and publishes the mTLS truststore from the CA bundle and the registry',
+      bundling: bundlingWithCaBundle(props.caBundlePath),
+      environment: {
+        REGISTRY_TABLE_NAME: props.table.tableName,
+        TRUSTSTORE_BUCKET: this.bucket.bucketName,
+        TRUSTSTORE_KEY,
+        DOMAIN_NAME: props.domainName,
+        CA_BUNDLE_FILE: CA_BUNDLE_ASSET_FILE,
+        POWERTOOLS_SERVICE_NAME: BUILDER_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    this.builder.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        // Coalesce a burst of CLI changes into one build; each build reads the whole registry anyway.
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        retryAttempts: 10,
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams (added by the DynamoDB event source) has no resource-level permissions; the stream read actions are scoped to the registry stream',
+    });
+
+    new events.Rule(this, 'Rebuild', {
+      description: 'Daily truststore rebuild: expiry warnings, expired self-signed entries drop out',
+      schedule: events.Schedule.rate(props.rebuildInterval ?? Duration.days(1)),
+      targets: [new targets.LambdaFunction(this.builder, { retryAttempts: 2 })],
+    });
+
+    this.provider = new CustomResource(this, 'Version', {
+      serviceToken: this.builder.functionArn,
+      resourceType: 'Custom::Truststore',
+      serviceTimeout: Duration.minutes(10),
+      properties: {
+        Bucket: this.bucket.bucketName,
+        Key: TRUSTSTORE_KEY,
+        CaBundleSha256: props.caBundleSha256,
+      },
+    });
+    // The role's policies and the bucket's versioning must be in place before the first build.
+    this.provider.node.addDependency(role, this.bucket);
+    this.version = this.provider.getAttString('VersionId');
+  }
+
+  /** After the domain exists: read it back and report API Gateway's truststore warnings (alarmed). */
+  inspect(domain: apigateway.IDomainName): void {
+    const inspection = new CustomResource(this, 'Inspection', {
+      serviceToken: this.builder.functionArn,
+      resourceType: 'Custom::TruststoreInspection',
+      serviceTimeout: Duration.minutes(10),
+      properties: { Action: INSPECT_ACTION, DomainName: domain.domainName, VersionId: this.version },
+    });
+    inspection.node.addDependency(this.provider);
+  }
+}
