@@ -8,7 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './registry-server';
+import { LOCAL_REGION } from './registry-server';
+
+/** s3rver accepts only its own well-known (throwaway) access key. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export interface S3Server {
   readonly endpoint: string;
@@ -56,7 +59,7 @@ export async function startS3Server(buckets: readonly string[]): Promise<S3Serve
       const c = new S3Client({
         endpoint,
         region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
+        credentials: S3RVER_CREDENTIALS,
         forcePathStyle: true,
       });
       clients.push(c);
