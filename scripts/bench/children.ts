@@ -1,0 +1,59 @@
+/**
+ * Runs a bundled runner in a fresh `node` process: configuration through a JSON file, results and phase
+ * marks over the IPC channel, stdout (the handler's JSON log and EMF lines) into a file or /dev/null.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import type { AckMessage, RunnerMessage } from './protocol';
+
+export interface ChildOptions {
+  readonly runner: string;
+  readonly configFile: string;
+  readonly config: object;
+  readonly env: Record<string, string>;
+  /** Extra `node` flags (e.g. --enable-source-maps, --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+  /** Where the child's stdout goes; /dev/null when omitted. */
+  readonly stdoutFile?: string;
+  /** Called on a phase mark; the child continues once it returns. */
+  readonly onPhase?: (phase: 'measure-start' | 'measure-end') => void;
+}
+
+export function runChild<R extends RunnerMessage>(options: ChildOptions): Promise<R> {
+  writeFileSync(options.configFile, JSON.stringify(options.config));
+  const stdout = openSync(options.stdoutFile ?? '/dev/null', 'w');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.runner], {
+    env: { ...options.env, BENCH_RUNNER_CONFIG: options.configFile },
+    stdio: ['ignore', stdout, 'pipe', 'ipc'],
+  });
+  closeSync(stdout);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    if (stderr.length < 20_000) stderr += chunk;
+  });
+  return new Promise<R>((resolve, reject) => {
+    let result: R | undefined;
+    let failure: string | undefined;
+    child.on('message', (message: RunnerMessage) => {
+      if (message.type === 'measure-start' || message.type === 'measure-end') {
+        options.onPhase?.(message.type);
+        const ack: AckMessage = { type: 'ack' };
+        child.send(ack);
+      } else if (message.type === 'failure') {
+        failure = message.message;
+      } else {
+        result = message as R;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (result && code === 0) return resolve(result);
+      reject(
+        new Error(
+          `benchmark runner ${options.runner} failed (exit ${code ?? signal}): ${failure ?? ''}\n${stderr}`.trim(),
+        ),
+      );
+    });
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * The world the benchmark's handlers run against, all in the parent process: dynalite as the registry,
+ * the Secrets Manager stand-in, a keep-alive HTTP upstream answering like Auth0's token endpoint, a CA
+ * bundle, and 10 client certificates (CA-signed and registered self-signed, RSA and EC mixed).
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspectCertificate } from '../../lambda/shared/certificate';
+import { itemFromEntry, ttlFor } from '../../lambda/shared/registry-model';
+import { apiGatewayEvent } from '../support/events';
+import { createCertificate, createTestPki, type IssuedCertificate, type KeySpec } from '../support/pki';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  createRegistryTable,
+  startRegistryServer,
+  type RegistryServer,
+} from '../support/registry-server';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
+import { startUpstream, type Upstream } from '../support/upstream';
+
+export const TABLE = 'customer-edge-registry-bench';
+export const SECRET_ID = 'customer-edge/cname-api-key';
+/** Throwaway: the benchmark checks it never shows up in the handler's log output. */
+export const API_KEY = 'bench-cname-api-key-5d41402abc4b2a76b9719d911017c592';
+
+export interface ClientCertificate {
+  readonly name: string;
+  readonly kind: 'ca-signed' | 'self-signed';
+  readonly pem: string;
+}
+
+export interface Fixture {
+  readonly registry: RegistryServer;
+  readonly secrets: SecretsManagerStandIn;
+  readonly upstream: Upstream;
+  readonly certificates: readonly ClientCertificate[];
+  /** One API Gateway event per certificate, written to `eventsFile`. */
+  readonly eventsFile: string;
+  readonly caBundleFile: string;
+  /** The environment of a Lambda container: the proxy's configuration and the AWS SDK's settings. */
+  readonly lambdaEnv: Record<string, string>;
+  counters(): Counters;
+  close(): Promise<void>;
+}
+
+export interface Counters {
+  readonly registryReads: number;
+  readonly secretReads: number;
+  readonly upstreamConnections: number;
+}
+
+/** A token response shaped like Auth0's (a JWT-sized access token), the same for both handlers. */
+const TOKEN_RESPONSE = JSON.stringify({
+  access_token: `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${'x'.repeat(600)}.${'s'.repeat(342)}`,
+  scope: 'read:things',
+  expires_in: 86400,
+  token_type: 'Bearer',
+});
+
+const KEYS: readonly KeySpec[] = [
+  { type: 'rsa', bits: 2048 },
+  { type: 'ec', curve: 'P-256' },
+];
+
+export async function startFixture(dir: string): Promise<Fixture> {
+  const [registry, secrets, upstream, pki] = await Promise.all([
+    startRegistryServer(),
+    startSecretsManagerStandIn({ [SECRET_ID]: JSON.stringify({ cname_api_key: API_KEY }) }),
+    // Recording off: the benchmark does not look at what the upstream received.
+    startUpstream(0, false),
+    createTestPki('Bench', { type: 'ec', curve: 'P-256' }),
+  ]);
+  upstream.respond((_request, res) => {
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(TOKEN_RESPONSE),
+    });
+    res.end(TOKEN_RESPONSE);
+  });
+  const dynamo = registry.client();
+  await createRegistryTable(dynamo, TABLE);
+
+  // 6 CA-signed (5 by the issuing CA, 1 by the root; 2 of them registered active), 4 registered
+  // self-signed; RSA-2048 and EC P-256 alternate.
+  const issued: Array<{
+    name: string;
+    kind: ClientCertificate['kind'];
+    cert: IssuedCertificate;
+    register: boolean;
+  }> = [];
+  for (let i = 0; i < 10; i += 1) {
+    const selfSigned = i >= 6;
+    const name = `bench-client-${i}`;
+    const cert = await createCertificate({
+      subject: `CN=${name}, O=Bench Customer ${i}`,
+      issuer: selfSigned ? undefined : i === 5 ? pki.root : pki.intermediate,
+      key: KEYS[i % 2],
+    });
+    issued.push({
+      name,
+      kind: selfSigned ? 'self-signed' : 'ca-signed',
+      cert,
+      register: selfSigned || i < 2,
+    });
+  }
+  for (const { kind, cert, register } of issued) {
+    if (!register) continue;
+    const inspected = inspectCertificate(cert.pem);
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: itemFromEntry({
+          thumbprint: inspected.thumbprint,
+          kind,
+          status: 'active',
+          pem: inspected.pem,
+          subject: inspected.subject,
+          notAfter: inspected.notAfter.toISOString(),
+          expiresAt: ttlFor(inspected.notAfter),
+        }),
+      }),
+    );
+  }
+
+  const certificates = issued.map(({ name, kind, cert }) => ({ name, kind, pem: cert.pem }));
+  const events: APIGatewayProxyEvent[] = certificates.map((c, i) =>
+    apiGatewayEvent(c.pem, {
+      method: 'POST',
+      path: '/oauth/token',
+      body: `grant_type=client_credentials&client_id=${c.name}&audience=${encodeURIComponent('https://api.example.com/')}`,
+      sourceIp: `203.0.113.${10 + i}`,
+      // What API Gateway hands a REST API proxy integration for a typical token request.
+      headers: [
+        ['Accept', 'application/json'],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['Host', 'auth.example.com'],
+        ['User-Agent', 'bench-client/1.0'],
+        ['X-Amzn-Trace-Id', `Root=1-67891233-abcdef012345678912345${String(i).padStart(3, '0')}`],
+        ['X-Forwarded-For', `203.0.113.${10 + i}`],
+        ['X-Forwarded-Port', '443'],
+        ['X-Forwarded-Proto', 'https'],
+      ],
+    }),
+  );
+  const eventsFile = join(dir, 'events.json');
+  writeFileSync(eventsFile, JSON.stringify(events));
+  const caBundleFile = join(dir, 'ca-bundle.pem');
+  writeFileSync(caBundleFile, pki.caBundlePem);
+
+  const lambdaEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // No ~/.aws files from the machine running the benchmark.
+    HOME: dir,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    FORWARDING_TARGET: upstream.url,
+    CNAME_API_KEY_SECRET_ID: SECRET_ID,
+    REGISTRY_TABLE_NAME: TABLE,
+    CA_BUNDLE_FILE: caBundleFile,
+    // Observability as deployed (lib/proxy-function.ts): JSON logs at INFO and EMF metrics, both on.
+    POWERTOOLS_SERVICE_NAME: 'customer-edge-proxy',
+    POWERTOOLS_METRICS_NAMESPACE: 'CustomerEdge',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+  };
+
+  return {
+    registry,
+    secrets,
+    upstream,
+    certificates,
+    eventsFile,
+    caBundleFile,
+    lambdaEnv,
+    counters: () => ({
+      registryReads: registry.calls.get('GetItem') ?? 0,
+      secretReads: secrets.reads(),
+      upstreamConnections: upstream.connections(),
+    }),
+    async close() {
+      await Promise.all([registry.close(), secrets.close(), upstream.close()]);
+    },
+  };
+}

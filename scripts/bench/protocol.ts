@@ -1,0 +1,64 @@
+/**
+ * What the benchmark's parent and its child runners tell each other over the IPC channel. The runners
+ * are bundled and run with plain `node` (no TypeScript loader in the measured processes).
+ */
+
+/** Written by the parent as JSON; the path is passed to a runner in BENCH_RUNNER_CONFIG. */
+export interface WarmRunnerConfig {
+  readonly handlerBundle: string;
+  readonly baselineBundle: string;
+  /** JSON array of API Gateway events, one per certificate. */
+  readonly eventsFile: string;
+  /** Warm-up requests per handler (not measured). */
+  readonly warmup: number;
+  /** Measured requests per handler. */
+  readonly requests: number;
+  /** The upstream's port: outgoing connections to it are attributed to the handler that opened them. */
+  readonly upstreamPort: number;
+}
+
+export interface ColdRunnerConfig {
+  readonly bundle: string;
+  /** JSON of one API Gateway event. */
+  readonly eventFile: string;
+}
+
+export interface WarmResult {
+  readonly type: 'result';
+  /** Duration of each measured request, microseconds, in order. */
+  readonly handlerMicros: number[];
+  readonly baselineMicros: number[];
+  /** New TCP connections to the upstream opened while each handler was serving a measured request. */
+  readonly handlerUpstreamConnections: number;
+  readonly baselineUpstreamConnections: number;
+  /** Same, over the whole run (warm-up included). */
+  readonly handlerUpstreamConnectionsRun: number;
+  /** process.resourceUsage().maxRSS, kilobytes. */
+  readonly maxRssKB: number;
+}
+
+export interface ColdResult {
+  readonly type: 'result';
+  /** From before `require(bundle)` to the first response. */
+  readonly initMillis: number;
+  /** The `require` alone. */
+  readonly loadMillis: number;
+  readonly statusCode: number;
+  readonly maxRssKB: number;
+}
+
+export interface PhaseMessage {
+  readonly type: 'measure-start' | 'measure-end';
+}
+
+export interface FailureMessage {
+  readonly type: 'failure';
+  readonly message: string;
+}
+
+export type RunnerMessage = WarmResult | ColdResult | PhaseMessage | FailureMessage;
+
+/** The parent's answer to a phase message, sent once its counters are read. */
+export interface AckMessage {
+  readonly type: 'ack';
+}
