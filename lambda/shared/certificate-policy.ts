@@ -11,7 +11,15 @@ import { AsnConvert, AsnPropTypes, AsnProp, AsnType, AsnTypeTypes } from '@pecul
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { formatDn, issued } from './certificate';
+import {
+  MAX_CLIENT_CERTIFICATE_HEADER_BYTES,
+  encodeClientCertificateHeader,
+  formatDn,
+  headerFits,
+  isWithinValidity,
+  issued,
+  type InspectedCertificate,
+} from './certificate';
 
 /** A policy violation, with the stable code the truststore findings use. */
 export interface PolicyProblem {
@@ -193,3 +201,73 @@ export class PublicRoots {
 }
 
 let nodeRoots: PublicRoots | undefined;
+
+/** Why a certificate cannot (error) or should not (warning) be recorded in the registry. */
+export interface AdmissionFinding {
+  readonly severity: 'error' | 'warning';
+  readonly code:
+    | 'ca-signed'
+    | 'self-signed'
+    | 'expired'
+    | 'not-yet-valid'
+    | 'weak-key'
+    | 'weak-signature'
+    | 'public-ca'
+    | 'header-too-large'
+    | 'self-signed-ca';
+  readonly message: string;
+}
+
+/**
+ * What the registry accepts. `self-signed` (register): self-signed, valid now, a key and signature API
+ * Gateway takes, not a public root, and a `client-certificate` header Auth0 can receive; a CA:TRUE
+ * certificate is a warning (the edge rejects everything it signs). `ca-signed` (allow): CA-signed, not
+ * expired (it may become valid later), a header that fits; a weak key or signature is a warning.
+ */
+export function admissionFindings(
+  cert: InspectedCertificate,
+  kind: 'self-signed' | 'ca-signed',
+  now: Date,
+): AdmissionFinding[] {
+  const findings: AdmissionFinding[] = [];
+  const error = (code: AdmissionFinding['code'], message: string): void => {
+    findings.push({ severity: 'error', code, message });
+  };
+  const warn = (code: AdmissionFinding['code'], message: string): void => {
+    findings.push({ severity: 'warning', code, message });
+  };
+  if (kind === 'self-signed' && !cert.selfSigned) {
+    error(
+      'ca-signed',
+      `CA-signed certificate (issued by ${cert.issuer}): add its CA to the CA bundle (truststore build --ca) instead, or allow-list this one certificate with 'edge-certs allow'`,
+    );
+  }
+  if (kind === 'ca-signed' && cert.selfSigned) {
+    error('self-signed', `self-signed certificate: register it with 'edge-certs register' instead`);
+  }
+  if (cert.notAfter.getTime() < now.getTime()) {
+    error('expired', `expired on ${cert.notAfter.toISOString()}`);
+  } else if (kind === 'self-signed' && !isWithinValidity(cert, now)) {
+    error('not-yet-valid', `not valid before ${cert.notBefore.toISOString()}`);
+  }
+  for (const problem of policyProblems(cert.x509)) {
+    if (kind === 'self-signed') error(problem.code, `${problem.message}: API Gateway would refuse it`);
+    else warn(problem.code, `${problem.message}: API Gateway may refuse it in the handshake`);
+  }
+  const publicRoot = PublicRoots.node().match(cert.x509);
+  if (kind === 'self-signed' && publicRoot) error('public-ca', `${publicRoot}, not a client certificate`);
+  const headerBytes = encodeClientCertificateHeader(cert.pem).length;
+  if (!headerFits(encodeClientCertificateHeader(cert.pem))) {
+    error(
+      'header-too-large',
+      `its client-certificate header would be ${headerBytes} bytes; Auth0 accepts at most ${MAX_CLIENT_CERTIFICATE_HEADER_BYTES} (use a smaller key or fewer extensions)`,
+    );
+  }
+  if (kind === 'self-signed' && cert.selfSigned && cert.isCa) {
+    warn(
+      'self-signed-ca',
+      'CA:TRUE (as `openssl req -x509` makes by default): registered for itself only; the edge rejects every certificate it signs',
+    );
+  }
+  return findings;
+}

@@ -1,0 +1,120 @@
+/**
+ * AWS clients and the registry table name. Region, endpoint and credentials come from the SDK's standard
+ * settings; the one exception is a loopback endpoint (the local edge's embedded registry) with no AWS
+ * credentials configured at all, where throwaway credentials and `us-east-1` make
+ * `AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 npx edge-certs --table … list` work on a bare machine.
+ */
+import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { failure, usageError } from './errors';
+import type { CliIo } from './io';
+
+type Env = CliIo['env'];
+
+/** The stack output that names the registry table (CONTRACT 6.1). */
+export const REGISTRY_TABLE_OUTPUT = 'RegistryTableName';
+export const DEFAULT_STACK = 'CustomerEdge';
+
+const LOOPBACK_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const LOOPBACK_REGION = 'us-east-1';
+
+export function isLoopbackUrl(value: string | undefined): boolean {
+  if (!value) return false;
+  try {
+    const host = new URL(value).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether any AWS credential source is configured (environment, profile, container, or files with keys). */
+export function hasConfiguredCredentials(env: Env): boolean {
+  const sources = [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_PROFILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  ];
+  if (sources.some((name) => env[name])) return true;
+  const home = env.HOME ?? homedir();
+  const files = [
+    env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
+    env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
+  ];
+  return files.some((file) => {
+    try {
+      return (
+        existsSync(file) &&
+        /aws_access_key_id|credential_process|role_arn|sso_/i.test(readFileSync(file, 'utf8'))
+      );
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Client settings for a service: the SDK's own, or throwaway ones for an unconfigured loopback endpoint. */
+export function clientSettings(
+  service: 'DYNAMODB' | 'CLOUDFORMATION',
+  env: Env,
+): { region?: string; credentials?: typeof LOOPBACK_CREDENTIALS } {
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+  if (!isLoopbackUrl(endpoint) || hasConfiguredCredentials(env)) return {};
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? LOOPBACK_REGION,
+    credentials: LOOPBACK_CREDENTIALS,
+  };
+}
+
+export function createDynamoDbClient(env: Env): DynamoDBClient {
+  return new DynamoDBClient(clientSettings('DYNAMODB', env));
+}
+
+export function createCloudFormationClient(env: Env): CloudFormationClient {
+  return new CloudFormationClient(clientSettings('CLOUDFORMATION', env));
+}
+
+/** Errors that mean "not set up", not "AWS failed": a usage problem (exit 2). */
+function isConfigurationError(error: Error): boolean {
+  return (
+    error.name === 'CredentialsProviderError' ||
+    error.name === 'ValidationError' ||
+    /region is missing|could not load credentials|does not exist/i.test(error.message)
+  );
+}
+
+/**
+ * The registry table: `--table`, else `REGISTRY_TABLE_NAME`, else the `RegistryTableName` output of the
+ * deployed stack (`--stack`, default `CustomerEdge`).
+ */
+export async function resolveTableName(
+  options: { readonly table?: string; readonly stack?: string },
+  env: Env,
+  cloudformation: () => CloudFormationClient,
+): Promise<string> {
+  if (options.table) return options.table;
+  if (env.REGISTRY_TABLE_NAME) return env.REGISTRY_TABLE_NAME;
+  const stack = options.stack ?? DEFAULT_STACK;
+  const hint = 'pass --table NAME or set REGISTRY_TABLE_NAME';
+  let outputs: Output[] | undefined;
+  try {
+    const { Stacks: stacks } = await cloudformation().send(new DescribeStacksCommand({ StackName: stack }));
+    outputs = stacks?.[0]?.Outputs;
+  } catch (error) {
+    const e = error as Error;
+    const message = `no registry table configured: ${hint} (reading the ${REGISTRY_TABLE_OUTPUT} output of stack ${stack} failed: ${e.message.split('\n')[0]})`;
+    throw isConfigurationError(e) ? usageError(message) : failure(message);
+  }
+  const name = outputs?.find((output) => output.OutputKey === REGISTRY_TABLE_OUTPUT)?.OutputValue;
+  if (!name) {
+    throw usageError(
+      `no registry table configured: ${hint} (stack ${stack} has no ${REGISTRY_TABLE_OUTPUT} output)`,
+    );
+  }
+  return name;
+}

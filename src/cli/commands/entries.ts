@@ -1,0 +1,217 @@
+/** `revoke`, `remove`, `show` and `list`. */
+import { normalizeThumbprint, type InspectedCertificate } from '../../../lambda/shared/certificate';
+import type { RegistryEntry } from '../../../lambda/shared/registry-model';
+import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../../lambda/shared/registry-store';
+import type { Context } from '../context';
+import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
+import { describe, readCertificateFile } from '../files';
+import type { Command, Values } from './spec';
+
+interface Target {
+  readonly thumbprint: string;
+  readonly cert?: InspectedCertificate;
+  /** How to name it in messages. */
+  readonly label: string;
+}
+
+/** Exactly one of `--cert FILE` or `--thumbprint T`. */
+function target(ctx: Context, command: string, values: Values): Target {
+  const file = values.cert as string | undefined;
+  const thumbprint = values.thumbprint as string | undefined;
+  if ((file === undefined) === (thumbprint === undefined)) {
+    throw usageError(`${command}: give exactly one of --cert FILE or --thumbprint T`);
+  }
+  if (file !== undefined) {
+    const cert = readCertificateFile(file, ctx.cwd);
+    return { thumbprint: cert.thumbprint, cert, label: `${file} (${describe(cert)})` };
+  }
+  const normalized = normalizeThumbprint(thumbprint as string);
+  if (!normalized) {
+    throw usageError(
+      `${command}: --thumbprint ${thumbprint}: not an x5t#S256 thumbprint (43 base64url characters) or a SHA-256 fingerprint (64 hex digits)`,
+    );
+  }
+  return { thumbprint: normalized, label: `thumbprint ${normalized}` };
+}
+
+const TARGET_OPTIONS = { cert: { type: 'string' }, thumbprint: { type: 'string' } } as const;
+const TARGET_HELP = [
+  '  --cert FILE       the certificate (PEM or DER)',
+  '  --thumbprint T    its x5t#S256 (base64url) or SHA-256 fingerprint (hex, colons allowed, as',
+  '                    `openssl x509 -noout -fingerprint -sha256` prints it)',
+];
+
+function summaryOf(entry: RegistryEntry): string {
+  const client = entry.clientId !== undefined ? `, client id ${entry.clientId}` : '';
+  return `${entry.subject}, thumbprint ${entry.thumbprint}, ${entry.kind}, ${entry.status}${client}`;
+}
+
+export const revokeCommand: Command = {
+  name: 'revoke',
+  usage: 'edge-certs revoke (--cert FILE | --thumbprint T)',
+  summary: 'set status=revoked (records a revoked entry from --cert when there is none)',
+  details: [
+    'The proxy refuses a revoked certificate within its registry cache lifetime (30 s by default).',
+    'Rebuild the truststore afterwards to drop a revoked self-signed certificate from it.',
+    'Exit 1 when --thumbprint names no entry (give --cert to record one).',
+    '',
+    ...TARGET_HELP,
+  ],
+  options: TARGET_OPTIONS,
+  usesRegistry: true,
+  async run(ctx, values) {
+    const t = target(ctx, 'revoke', values);
+    const result = await revokeEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint, {
+      cert: t.cert,
+      now: ctx.now(),
+    });
+    switch (result.outcome) {
+      case 'not-found':
+        throw failure(`revoke: no registry entry for ${t.label}; give --cert FILE to record it as revoked`);
+      case 'already-revoked':
+        ctx.out(`already revoked: ${summaryOf(result.entry)}`);
+        return EXIT_OK;
+      case 'created':
+        ctx.out(`recorded as revoked (no entry existed): ${summaryOf(result.entry)}`);
+        return EXIT_OK;
+      case 'revoked':
+        ctx.out(`revoked: ${summaryOf(result.entry)}`);
+        if (result.entry.kind === 'self-signed') {
+          ctx.out('next: rebuild the truststore (edge-certs truststore build) to drop it from API Gateway');
+        }
+        return EXIT_OK;
+    }
+  },
+};
+
+export const removeCommand: Command = {
+  name: 'remove',
+  usage: 'edge-certs remove (--cert FILE | --thumbprint T)',
+  summary: 'delete the entry (and free its subject DN)',
+  details: [
+    'A removed self-signed certificate is refused again (it has no entry); a removed CA-signed one is',
+    'accepted again under CA_SIGNED_POLICY=any: revoke, do not remove, a compromised CA-signed certificate.',
+    'Exit 1 when there is no entry.',
+    '',
+    ...TARGET_HELP,
+  ],
+  options: TARGET_OPTIONS,
+  usesRegistry: true,
+  async run(ctx, values) {
+    const t = target(ctx, 'remove', values);
+    const removed = await removeEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint);
+    if (!removed) throw failure(`remove: no registry entry for ${t.label}`);
+    ctx.out(`removed: ${summaryOf(removed)}`);
+    return EXIT_OK;
+  },
+};
+
+function printEntry(ctx: Context, entry: RegistryEntry): void {
+  const rows: [string, string | undefined][] = [
+    ['thumbprint', entry.thumbprint],
+    ['kind', entry.kind],
+    ['status', entry.status],
+    ['subject', entry.subject],
+    ['not after', entry.notAfter],
+    ['client id', entry.clientId],
+    ['created', entry.createdAt],
+    ['updated', entry.updatedAt],
+    [
+      'deleted after',
+      entry.expiresAt !== undefined ? `${new Date(entry.expiresAt * 1000).toISOString()} (TTL)` : undefined,
+    ],
+  ];
+  for (const [name, value] of rows) if (value !== undefined) ctx.out(`${name.padEnd(14)}${value}`);
+  if (entry.pem) ctx.out(entry.pem.trimEnd());
+}
+
+export const showCommand: Command = {
+  name: 'show',
+  usage: 'edge-certs show (--cert FILE | --thumbprint T) [--json]',
+  summary: 'print the entry; exit 1 when there is none',
+  details: [...TARGET_HELP, '  --json            print the entry as one JSON object'],
+  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
+  usesRegistry: true,
+  async run(ctx, values) {
+    const t = target(ctx, 'show', values);
+    const entry = await getEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint);
+    if (!entry) {
+      ctx.err(`edge-certs: show: no registry entry for ${t.label}`);
+      return EXIT_FAILURE;
+    }
+    if (values.json) ctx.out(JSON.stringify(entry, null, 2));
+    else printEntry(ctx, entry);
+    return EXIT_OK;
+  },
+};
+
+const KINDS = ['self-signed', 'ca-signed'];
+const STATUSES = ['active', 'revoked'];
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export const listCommand: Command = {
+  name: 'list',
+  usage: 'edge-certs list [--client-id ID] [--kind self-signed|ca-signed] [--status active|revoked] [--json]',
+  summary: 'every entry, as a table (or one JSON array with --json)',
+  details: [
+    '  --client-id ID    only the certificates of this Auth0 client',
+    '  --kind K          self-signed or ca-signed',
+    '  --status S        active or revoked',
+    '  --json            print one JSON array of entries (with their PEMs)',
+  ],
+  options: {
+    'client-id': { type: 'string' },
+    kind: { type: 'string' },
+    status: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  usesRegistry: true,
+  async run(ctx, values) {
+    const kind = values.kind as string | undefined;
+    const status = values.status as string | undefined;
+    const clientId = values['client-id'] as string | undefined;
+    if (kind !== undefined && !KINDS.includes(kind)) {
+      throw usageError(`list: --kind ${kind}: expected ${KINDS.join(' or ')}`);
+    }
+    if (status !== undefined && !STATUSES.includes(status)) {
+      throw usageError(`list: --status ${status}: expected ${STATUSES.join(' or ')}`);
+    }
+    const entries = (await scanRegistry(ctx.dynamodb(), await ctx.table()))
+      .filter((e) => kind === undefined || e.kind === kind)
+      .filter((e) => status === undefined || e.status === status)
+      .filter((e) => clientId === undefined || e.clientId === clientId)
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
+    if (values.json) {
+      ctx.out(JSON.stringify(entries, null, 2));
+      return EXIT_OK;
+    }
+    if (entries.length === 0) {
+      ctx.out('no entries');
+      return EXIT_OK;
+    }
+    const rows = [
+      ['THUMBPRINT', 'KIND', 'STATUS', 'NOT AFTER', 'CLIENT ID', 'SUBJECT'],
+      ...entries.map((e) => [
+        e.thumbprint,
+        e.kind,
+        e.status,
+        e.notAfter.slice(0, 10),
+        e.clientId ?? '-',
+        e.subject,
+      ]),
+    ];
+    for (const line of table(rows)) ctx.out(line);
+    ctx.out(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`);
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,182 @@
+/** `register` (self-signed) and `allow` (CA-signed): one or many certificate files, with a summary. */
+import { admissionFindings } from '../../../lambda/shared/certificate-policy';
+import type { InspectedCertificate } from '../../../lambda/shared/certificate';
+import type { RegistryEntry } from '../../../lambda/shared/registry-model';
+import { allowCaSigned, registerSelfSigned } from '../../../lambda/shared/registry-store';
+import type { Context } from '../context';
+import { CliError, EXIT_OK, EXIT_USAGE } from '../errors';
+import { describe, expandCertificatePaths, readCertificateFile } from '../files';
+import type { Command, Values } from './spec';
+
+type Outcome = 'written' | 'unchanged' | 'refused';
+
+interface Mode {
+  readonly kind: 'self-signed' | 'ca-signed';
+  /** Past tense for the summary, e.g. `registered`. */
+  readonly done: string;
+  store(ctx: Context, table: string, cert: InspectedCertificate, clientId?: string): Promise<StoreResult>;
+}
+
+type StoreResult =
+  | { readonly outcome: 'written' | 'unchanged'; readonly entry: RegistryEntry }
+  | { readonly outcome: 'refused'; readonly reason: string };
+
+const CLIENT_ID_NOTE = (entry: RegistryEntry): string =>
+  entry.clientId !== undefined ? `, client id ${entry.clientId}` : '';
+
+const REGISTER: Mode = {
+  kind: 'self-signed',
+  done: 'registered',
+  async store(ctx, table, cert, clientId) {
+    const result = await registerSelfSigned(ctx.dynamodb(), table, cert, { clientId, now: ctx.now() });
+    switch (result.outcome) {
+      case 'registered':
+      case 'unchanged':
+        return { outcome: result.outcome === 'registered' ? 'written' : 'unchanged', entry: result.entry };
+      case 'conflict':
+        return {
+          outcome: 'refused',
+          reason:
+            result.entry.status === 'revoked'
+              ? 'this certificate is revoked: remove it first (edge-certs remove --thumbprint …) to register it again'
+              : `already recorded as ${result.entry.kind}, ${result.entry.status}`,
+        };
+      case 'duplicate-subject':
+        return {
+          outcome: 'refused',
+          reason: result.entry
+            ? `subject DN already registered by thumbprint ${result.holder} (${result.entry.status}); API Gateway refuses two certificates with one subject DN in a truststore`
+            : `subject DN is being registered right now by thumbprint ${result.holder}`,
+        };
+    }
+  },
+};
+
+const ALLOW: Mode = {
+  kind: 'ca-signed',
+  done: 'allowed',
+  async store(ctx, table, cert, clientId) {
+    const result = await allowCaSigned(ctx.dynamodb(), table, cert, { clientId, now: ctx.now() });
+    if (result.outcome === 'allowed') return { outcome: 'written', entry: result.entry };
+    if (result.outcome === 'unchanged') return { outcome: 'unchanged', entry: result.entry };
+    return {
+      outcome: 'refused',
+      reason:
+        result.entry.status === 'revoked'
+          ? 'this certificate is revoked: remove it first (edge-certs remove --thumbprint …) to allow it again'
+          : `already recorded as ${result.entry.kind}, ${result.entry.status}`,
+    };
+  },
+};
+
+async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
+  const paths = (values.cert as string[] | undefined) ?? [];
+  if (paths.length === 0)
+    throw new CliError(EXIT_USAGE, `${mode === REGISTER ? 'register' : 'allow'}: --cert FILE is required`);
+  const clientId = values['client-id'] as string | undefined;
+  if (clientId !== undefined && clientId.trim() === '')
+    throw new CliError(EXIT_USAGE, '--client-id must not be empty');
+  const files = expandCertificatePaths(paths, ctx.cwd);
+  const table = await ctx.table();
+  const many = files.length > 1;
+  const counts: Record<Outcome, number> = { written: 0, unchanged: 0, refused: 0 };
+  const refusals: string[] = [];
+
+  for (const [i, file] of files.entries()) {
+    const prefix = many ? `[${i + 1}/${files.length}] ` : '';
+    const refuse = (line: string): void => {
+      counts.refused++;
+      refusals.push(line);
+      ctx.err(`edge-certs: ${prefix}refused ${line}`);
+    };
+    let cert: InspectedCertificate;
+    try {
+      cert = readCertificateFile(file, ctx.cwd);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      refuse(error.message);
+      continue;
+    }
+    const name = `${file} (${describe(cert)})`;
+    const findings = admissionFindings(cert, mode.kind, ctx.now());
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0) {
+      refuse(`${name}: ${errors.map((f) => f.message).join('; ')}`);
+      continue;
+    }
+    const result = await mode.store(ctx, table, cert, clientId);
+    if (result.outcome === 'refused') {
+      refuse(`${name}: ${result.reason}`);
+      continue;
+    }
+    for (const warning of findings.filter((f) => f.severity === 'warning')) {
+      ctx.err(`edge-certs: ${prefix}warning ${name}: ${warning.message}`);
+    }
+    counts[result.outcome]++;
+    if (result.outcome === 'written') {
+      ctx.out(`${prefix}${mode.done} ${name}${CLIENT_ID_NOTE(result.entry)}`);
+    } else {
+      const note =
+        clientId !== undefined && clientId !== result.entry.clientId
+          ? ` (its client id stays ${result.entry.clientId ?? 'unset'})`
+          : '';
+      ctx.out(`${prefix}already ${mode.done} ${name}: nothing changed${note}`);
+    }
+  }
+
+  if (many) {
+    ctx.out(
+      `summary: ${files.length} files, ${counts.written} ${mode.done}, ${counts.unchanged} already ${mode.done}, ${counts.refused} refused`,
+    );
+    for (const line of refusals) ctx.out(`  refused ${line}`);
+  }
+  if (mode === REGISTER && counts.written > 0) {
+    ctx.out(
+      'next: rebuild the truststore (edge-certs truststore build) so API Gateway accepts the new certificates',
+    );
+  }
+  return counts.refused > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+const CERT_OPTIONS = {
+  cert: { type: 'string', multiple: true },
+  'client-id': { type: 'string' },
+} as const;
+
+export const registerCommand: Command = {
+  name: 'register',
+  usage: 'edge-certs register --cert FILE|DIR [--cert …] [--client-id ID]',
+  summary: 'register self-signed client certificates (kind=self-signed, status=active)',
+  details: [
+    'Refused (exit 2), one line each naming the file, subject, thumbprint and problem: a CA-signed',
+    'certificate (add its CA to the CA bundle instead), one that does not parse, is expired or not yet',
+    'valid, has an RSA key under 2048 bits, an EC key under P-256 or a SHA-1/MD5 signature, whose',
+    'subject DN is already registered, or whose client-certificate header would exceed 4096 bytes.',
+    'A CA:TRUE self-signed certificate is registered with a warning: the edge rejects what it signs.',
+    'Registering the very same certificate again changes nothing (exit 0; exit 2 if it is revoked).',
+    '',
+    '  --cert FILE|DIR   PEM or DER file, one certificate each; a directory takes its *.pem, *.crt,',
+    '                    *.cer and *.der files; repeat for more (progress and a summary are printed)',
+    '  --client-id ID    the Auth0 client the certificate belongs to',
+  ],
+  options: CERT_OPTIONS,
+  usesRegistry: true,
+  run: (ctx, values) => run(REGISTER, ctx, values),
+};
+
+export const allowCommand: Command = {
+  name: 'allow',
+  usage: 'edge-certs allow --cert FILE|DIR [--cert …] [--client-id ID]',
+  summary: 'allow-list CA-signed certificates (kind=ca-signed; needed with CA_SIGNED_POLICY=registered)',
+  details: [
+    'Refused (exit 2): a self-signed certificate (use register), one that does not parse or is expired,',
+    'or whose client-certificate header would exceed 4096 bytes. Allowing the same certificate again',
+    'changes nothing (exit 0; exit 2 if it is revoked).',
+    '',
+    '  --cert FILE|DIR   PEM or DER file, one certificate each, or a directory of them; repeatable',
+    '  --client-id ID    the Auth0 client the certificate belongs to',
+  ],
+  options: CERT_OPTIONS,
+  usesRegistry: true,
+  run: (ctx, values) => run(ALLOW, ctx, values),
+};
