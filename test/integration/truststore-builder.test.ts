@@ -9,6 +9,9 @@
  */
 import {
   APIGatewayClient,
+  type APIGatewayClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   GetDomainNameCommand,
   UpdateDomainNameCommand,
   type GetDomainNameCommandOutput,
@@ -63,7 +66,7 @@ interface Harness {
   readonly deps: BuilderDeps;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
-  readonly apigateway: AwsStub<object, object, object>;
+  readonly apigateway: AwsStub<ServiceInputTypes, ServiceOutputTypes, APIGatewayClientResolvedConfig>;
   readonly metrics: Map<string, number>;
   readonly logs: { level: string; message: string; data?: Record<string, unknown> }[];
   /** What the SDK-mocked domain currently points at. */
