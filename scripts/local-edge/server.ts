@@ -39,6 +39,9 @@ export interface RequestRecord {
   readonly subject: string | undefined;
   /** Set when the handler threw or returned something unusable (API Gateway then answers 502). */
   readonly handlerError?: string;
+  /** `error` and `error_description` of a JSON error answer (4xx/5xx), from whoever produced it. */
+  readonly error?: string;
+  readonly errorDescription?: string;
 }
 
 export interface EdgeServerOptions {
@@ -91,6 +94,23 @@ function validResult(result: unknown): result is APIGatewayProxyResult {
     (r.statusCode as number) >= 100 &&
     (r.statusCode as number) <= 599
   );
+}
+
+/** The OAuth-style `error` fields of a small JSON error answer. */
+export function errorFieldsOf(response: HttpResponse): { error?: string; errorDescription?: string } {
+  if (response.statusCode < 400 || response.body.length > 8192) return {};
+  try {
+    const body = JSON.parse(response.body.toString('utf8')) as {
+      error?: unknown;
+      error_description?: unknown;
+    };
+    return {
+      error: typeof body.error === 'string' ? body.error : undefined,
+      errorDescription: typeof body.error_description === 'string' ? body.error_description : undefined,
+    };
+  } catch {
+    return {};
+  }
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {
@@ -175,6 +195,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       latencyMs: performance.now() - started,
       subject: clientCertificate ? formatDn(clientCertificate.subject) : undefined,
       handlerError,
+      ...errorFieldsOf(response),
     });
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -2,11 +2,8 @@
  * Real TLS clients for the end-to-end tests: Node's `https` and the `curl` command line.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request, type Agent } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
 export interface ClientResponse {
@@ -65,6 +62,13 @@ export function httpsRequest(options: ClientRequest): Promise<ClientResponse> {
         headers: flat as unknown as Record<string, string>,
       },
       (res) => {
+        // Read the TLS facts now: a keep-alive agent detaches the socket once the response ends.
+        const socket = res.socket as TLSSocket;
+        const tlsFacts = {
+          sessionReused: socket.isSessionReused(),
+          protocol: socket.getProtocol(),
+          cipher: socket.getCipher().name,
+        };
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -75,9 +79,7 @@ export function httpsRequest(options: ClientRequest): Promise<ClientResponse> {
             rawHeaders: res.rawHeaders,
             body: Buffer.concat(chunks),
             reusedSocket: req.reusedSocket,
-            sessionReused: (res.socket as TLSSocket).isSessionReused(),
-            protocol: (res.socket as TLSSocket).getProtocol(),
-            cipher: (res.socket as TLSSocket).getCipher().name,
+            ...tlsFacts,
           }),
         );
       },
@@ -119,22 +121,6 @@ export function curl(args: readonly string[]): Promise<CurlResult> {
       },
     );
   });
-}
-
-/** A temporary directory for PEM files curl reads; removed by `cleanup`. */
-export async function tempFiles(): Promise<{
-  write(name: string, content: string): Promise<string>;
-  cleanup(): Promise<void>;
-}> {
-  const dir = await mkdtemp(join(tmpdir(), 'edge-e2e-'));
-  return {
-    async write(name, content) {
-      const path = join(dir, name);
-      await writeFile(path, content, { mode: 0o600 });
-      return path;
-    },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `deadlineMs`. */

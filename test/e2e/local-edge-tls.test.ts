@@ -143,6 +143,12 @@ describe('the handshake', () => {
     }
   });
 
+  it('accepts a CBC suite on TLS 1.2 in the default profile (as API Gateway’s TLS_1_2 policy does)', async () => {
+    const res = await call(pki.leaf, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA256' });
+    expect(res.status).toBe(200);
+    expect(res.cipher).toBe('ECDHE-RSA-AES128-SHA256');
+  });
+
   it('refuses TLS 1.1', async () => {
     await expect(
       call(pki.leaf, {

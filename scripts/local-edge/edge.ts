@@ -1,0 +1,317 @@
+/**
+ * The whole customer edge on one machine (CONTRACT 5): demo PKI, embedded registry (dynalite), a secret
+ * store stand-in holding the API key, an echo upstream in place of Auth0 (unless `target`), and the mTLS
+ * front door calling the very handler the Lambda runs. Importable, so the end-to-end tests start it with
+ * ephemeral ports; `main.ts` only parses argv and prints.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { inspectCertificate } from '../../lambda/shared/certificate';
+import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../lambda/shared/registry-store';
+import { assembleTruststore, type TruststoreFinding } from '../../lambda/shared/truststore';
+import {
+  createRegistryTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startRegistryServer,
+  type RegistryServer,
+} from '../support/registry-server';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
+import { echo, startUpstream, type Responder, type Upstream } from '../support/upstream';
+import { ensureDemoPki, type DemoPki } from './demo-pki';
+import { startEdgeServer, type EdgeServer, type ProxyHandler, type RequestRecord } from './server';
+import type { TlsProfile } from './tls-profile';
+
+export const DEFAULT_PORT = 8443;
+export const DEFAULT_REGISTRY_PORT = 8000;
+export const DEFAULT_TABLE_NAME = 'customer-edge-registry';
+export const DEFAULT_REFRESH_INTERVAL_MS = 2000;
+/** Repository root `.local/` (gitignored). */
+export const DEFAULT_STATE_DIR = resolve(__dirname, '..', '..', '.local');
+/** The echo upstream's request records kept for the terminal log (a long-running demo must not grow). */
+const UPSTREAM_RECORDS_KEPT = 1000;
+const SECRET_ID = 'customer-edge/cname-api-key';
+const HANDLER_MODULE = '../../lambda/proxy/index';
+
+export interface LocalEdgeOptions {
+  /** HTTPS port on 127.0.0.1; 0 = ephemeral. @default 8443 */
+  readonly port?: number;
+  /** Embedded registry port on 127.0.0.1; 0 = ephemeral. @default 8000 */
+  readonly registryPort?: number;
+  /** @default 'customer-edge-registry' */
+  readonly tableName?: string;
+  /** Where the demo PKI lives. @default '<repository>/.local' */
+  readonly stateDir?: string;
+  /** Trusted client CA bundle (PEM). @default - the demo CA bundle */
+  readonly caFile?: string;
+  /** A real forwarding target (origin URL). @default - the built-in echo upstream */
+  readonly target?: string;
+  /** The `cname-api-key`. @default - a random one */
+  readonly apiKey?: string;
+  /** @default 'default' */
+  readonly tlsProfile?: TlsProfile;
+  /** Truststore refresh interval; 0 = only on `refreshTruststore()`. @default 2000 */
+  readonly refreshIntervalMs?: number;
+  /**
+   * More environment for the handler (CONTRACT 2 optional variables, e.g. REGISTRY_CACHE_TTL_SECONDS).
+   * Variables already in `process.env` apply too.
+   */
+  readonly handlerEnv?: Readonly<Record<string, string>>;
+  /** Show the handler's own JSON log lines (Powertools, INFO). @default false: warnings and errors only */
+  readonly handlerLogs?: boolean;
+  /** Use this handler instead of loading `lambda/proxy/index.ts`. */
+  readonly handler?: ProxyHandler;
+  /** One line per request and truststore change. @default - nothing printed */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalEdge {
+  /** `https://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly registryEndpoint: string;
+  readonly registryPort: number;
+  readonly tableName: string;
+  /** The built-in echo upstream (undefined with `target`). */
+  readonly upstream: Upstream | undefined;
+  readonly forwardingTarget: string;
+  readonly apiKey: string;
+  readonly pki: DemoPki;
+  /** The trusted client CA bundle in use. */
+  readonly caFile: string;
+  readonly usesDemoCa: boolean;
+  readonly tlsProfile: TlsProfile;
+  /** The truststore currently served (PEM) and its certificate count. */
+  truststore(): { readonly pem: string; readonly certificates: number };
+  /** Re-reads the registry now; resolves true when the truststore changed. */
+  refreshTruststore(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+let loadedHandlerEnv: string | undefined;
+
+/**
+ * Loads the proxy handler after setting its environment. The handler reads its configuration once per
+ * process (like a Lambda container), so one process can host one local edge configuration.
+ */
+async function loadHandler(env: Record<string, string>): Promise<ProxyHandler> {
+  const key = JSON.stringify(env);
+  if (loadedHandlerEnv !== undefined && loadedHandlerEnv !== key) {
+    throw new Error(
+      'the proxy handler reads its configuration once per process: start one local edge per process ' +
+        '(in jest, one per test file)',
+    );
+  }
+  Object.assign(process.env, env);
+  delete process.env.AWS_SESSION_TOKEN; // never pair the throwaway keys with a real session
+  delete process.env.AWS_PROFILE;
+  const module = (await import(HANDLER_MODULE)) as { handler: ProxyHandler };
+  loadedHandlerEnv = key;
+  return module.handler;
+}
+
+/** Registers the demo self-signed certificate, as `edge-certs register` would (idempotent). */
+async function registerDemoCertificate(
+  client: DynamoDBClient,
+  tableName: string,
+  pemFile: string,
+): Promise<void> {
+  const cert = inspectCertificate(await readFile(pemFile, 'utf8'));
+  const result = await registerSelfSigned(client, tableName, cert, { clientId: 'demo' });
+  if (result.outcome !== 'registered' && result.outcome !== 'unchanged') {
+    throw new Error(`the demo self-signed certificate could not be registered (${result.outcome})`);
+  }
+}
+
+/**
+ * The echo answer, with the API key replaced by a note on whether it matched: the demo shows that the
+ * key arrived without printing it in the client's terminal.
+ */
+export function redactingEcho(apiKey: string): Responder {
+  return (request, res) => {
+    const keys = request.headers['cname-api-key'] ?? [];
+    const shown = keys.map((k) =>
+      k === apiKey ? '(redacted: the configured API key)' : '(redacted: NOT the configured API key)',
+    );
+    echo(
+      { ...request, headers: { ...request.headers, ...(keys.length ? { 'cname-api-key': shown } : {}) } },
+      res,
+    );
+  };
+}
+
+function describeFindings(findings: readonly TruststoreFinding[]): string {
+  return findings.map((f) => `  - ${f.message}`).join('\n');
+}
+
+/** A short decision label for the terminal log. */
+function decisionOf(record: RequestRecord, upstream: Upstream | undefined): string {
+  if (record.handlerError) return `handler error: ${record.handlerError}`;
+  const answer = record.error
+    ? ` (${record.error}${record.errorDescription ? `: ${record.errorDescription}` : ''})`
+    : '';
+  if (!upstream) return record.error ? `answered${answer}` : 'answered';
+  // The echo upstream is ours: it tells whether and how the request was forwarded.
+  const forwarded = [...upstream.received]
+    .reverse()
+    .find((r) => r.headers['x-amzn-trace-id']?.includes(record.traceId));
+  if (upstream.received.length > UPSTREAM_RECORDS_KEPT) {
+    upstream.received.splice(0, upstream.received.length - UPSTREAM_RECORDS_KEPT);
+  }
+  if (!forwarded) return `not forwarded${answer}`;
+  return `forwarded ${forwarded.headers['client-certificate-ca-verified']?.join(',') ?? '(no verification header)'}`;
+}
+
+function timeOfDay(date: Date): string {
+  return date.toISOString().slice(11, 19);
+}
+
+export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
+  const log = options.log ?? (() => undefined);
+  const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
+  const tlsProfile = options.tlsProfile ?? 'default';
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const pki = await ensureDemoPki(options.stateDir ?? DEFAULT_STATE_DIR);
+    const caFile = resolve(options.caFile ?? pki.files.caBundle);
+    const caBundlePem = await readFile(caFile, 'utf8');
+
+    const registry: RegistryServer = await startRegistryServer(options.registryPort ?? DEFAULT_REGISTRY_PORT);
+    stops.push(() => registry.close());
+    const dynamo = registry.client();
+    await createRegistryTable(dynamo, tableName);
+    await registerDemoCertificate(dynamo, tableName, pki.files.selfSigned);
+
+    const apiKey = options.apiKey ?? randomBytes(24).toString('base64url');
+    const secrets: SecretsManagerStandIn = await startSecretsManagerStandIn({ [SECRET_ID]: apiKey });
+    stops.push(() => secrets.close());
+
+    let upstream: Upstream | undefined;
+    if (!options.target) {
+      upstream = await startUpstream();
+      upstream.respond(redactingEcho(apiKey));
+      const started = upstream;
+      stops.push(() => started.close());
+    }
+    const forwardingTarget = options.target ?? upstream!.url;
+
+    const handler =
+      options.handler ??
+      (await loadHandler({
+        FORWARDING_TARGET: forwardingTarget,
+        CNAME_API_KEY_SECRET_ID: SECRET_ID,
+        REGISTRY_TABLE_NAME: tableName,
+        CA_BUNDLE_FILE: caFile,
+        AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        POWERTOOLS_LOG_LEVEL: options.handlerLogs ? 'INFO' : (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN'),
+        POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+        ...options.handlerEnv,
+      }));
+
+    const assemble = async () =>
+      assembleTruststore(caBundlePem, activeSelfSignedPems(await scanRegistry(dynamo, tableName)));
+    const first = await assemble();
+    if (!first.ok) {
+      throw new Error(`the truststore cannot be assembled:\n${describeFindings(first.errors)}`);
+    }
+    if (first.warnings.length) log(`truststore warnings:\n${describeFindings(first.warnings)}`);
+    let current = { pem: first.pem, certificates: first.certificates };
+
+    const [serverCert, serverKey] = await Promise.all([
+      readFile(pki.files.server, 'utf8'),
+      readFile(pki.files.serverKey, 'utf8'),
+    ]);
+    const server: EdgeServer = await startEdgeServer({
+      handler,
+      cert: serverCert,
+      key: serverKey,
+      truststore: current.pem,
+      tlsProfile,
+      port: options.port ?? DEFAULT_PORT,
+      onRequest: (record) => {
+        log(
+          `${timeOfDay(new Date())} ${record.method} ${record.path} ${record.statusCode} ` +
+            `${decisionOf(record, upstream)} ${record.latencyMs.toFixed(1)} ms` +
+            (record.subject ? ` [${record.subject}]` : ''),
+        );
+      },
+    });
+    stops.push(() => server.close());
+
+    let lastProblem = '';
+    const refreshOnce = async (): Promise<boolean> => {
+      let result;
+      try {
+        result = await assemble();
+      } catch (error) {
+        const problem = `registry unreadable, keeping the current truststore: ${(error as Error).message}`;
+        if (problem !== lastProblem) log(problem);
+        lastProblem = problem;
+        return false;
+      }
+      if (!result.ok) {
+        const problem = `the registry's truststore has errors, keeping the current one:\n${describeFindings(result.errors)}`;
+        if (problem !== lastProblem) log(problem);
+        lastProblem = problem;
+        return false;
+      }
+      lastProblem = '';
+      if (result.pem === current.pem) return false;
+      server.setTruststore(result.pem);
+      current = { pem: result.pem, certificates: result.certificates };
+      log(`${timeOfDay(new Date())} truststore updated: ${result.certificates} certificates`);
+      return true;
+    };
+    let chain: Promise<unknown> = Promise.resolve();
+    const refreshTruststore = (): Promise<boolean> => {
+      const next = chain.then(refreshOnce);
+      chain = next.catch(() => undefined);
+      return next;
+    };
+    const interval = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const schedule = () => {
+      if (stopped || interval <= 0) return;
+      timer = setTimeout(() => {
+        void refreshTruststore().finally(schedule);
+      }, interval);
+    };
+    schedule();
+    stops.push(async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await chain;
+    });
+
+    return {
+      url: `https://127.0.0.1:${server.port}`,
+      port: server.port,
+      registryEndpoint: registry.endpoint,
+      registryPort: registry.port,
+      tableName,
+      upstream,
+      forwardingTarget,
+      apiKey,
+      pki,
+      caFile,
+      usesDemoCa: caFile === resolve(pki.files.caBundle),
+      tlsProfile,
+      truststore: () => current,
+      refreshTruststore,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

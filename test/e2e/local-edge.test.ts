@@ -1,0 +1,292 @@
+/**
+ * The local edge end to end: real mTLS handshakes (Node's https and curl) against `startLocalEdge`, the
+ * proxy Lambda's real handler, the embedded registry (dynalite), the secret store stand-in and the echo
+ * upstream, whose received requests are what we assert on. One edge for the whole file: the handler
+ * reads its configuration once per process (registry cache TTL 1 s here, for the revocation test).
+ */
+import { Agent } from 'node:https';
+import {
+  createCertificate,
+  createTestPki,
+  type IssuedCertificate,
+  type TestPki,
+} from '../../scripts/support/pki';
+import { redactingEcho, startLocalEdge, type LocalEdge } from '../../scripts/local-edge/edge';
+import { readFileSync } from 'node:fs';
+import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
+import { edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';
+
+const DAY = 24 * 3600_000;
+const HANDSHAKE_REFUSED = /alert|ECONNRESET|socket hang up|EPIPE/;
+/**
+ * curl: 35 = TLS handshake failed; with TLS 1.3 the server's verdict on the client certificate comes
+ * after the client's Finished, so curl may report it as 56 (failure receiving data) or 52 (empty reply).
+ */
+const CURL_HANDSHAKE_FAILURES = [35, 52, 56];
+
+let tmp: TempDir;
+let pki: TestPki;
+let edge: LocalEdge;
+let serverCa: string;
+const files: Record<string, { cert: string; key: string }> = {};
+
+async function save(name: string, cert: IssuedCertificate): Promise<void> {
+  files[name] = {
+    cert: await tmp.write(`${name}.pem`, cert.pem),
+    key: await tmp.write(`${name}.key`, cert.keyPem),
+  };
+}
+
+let expired: IssuedCertificate;
+let foreign: IssuedCertificate;
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  pki = await createTestPki('E2E');
+  expired = await createCertificate({
+    subject: 'CN=E2E expired, O=E2E',
+    issuer: pki.intermediate,
+    notBefore: new Date(Date.now() - 10 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
+  foreign = (await createTestPki('Unknown')).leaf;
+  await save('leaf', pki.leaf);
+  const caFile = await tmp.write('trusted-cas.pem', pki.caBundlePem);
+  edge = await startLocalEdge({
+    port: 0,
+    registryPort: 0,
+    stateDir: tmp.dir,
+    caFile,
+    apiKey: 'e2e-api-key-0123456789',
+    refreshIntervalMs: 250,
+    handlerEnv: { REGISTRY_CACHE_TTL_SECONDS: '1' },
+  });
+  serverCa = readFileSync(edge.pki.files.serverCa, 'utf8');
+});
+
+afterAll(async () => {
+  await edge?.stop();
+  await tmp?.remove();
+});
+
+beforeEach(() => {
+  edge.upstream!.received.length = 0;
+  edge.upstream!.respond(redactingEcho(edge.apiKey));
+});
+
+function call(client: IssuedCertificate | undefined, extra: Partial<ClientRequest> = {}) {
+  return httpsRequest({ port: edge.port, serverCa, cert: client?.pem, key: client?.keyPem, ...extra });
+}
+
+function curlArgs(name: string | undefined, path = '/oauth/token'): string[] {
+  const client = name ? files[name]! : undefined;
+  return [
+    '--cacert',
+    edge.pki.files.serverCa,
+    ...(client ? ['--cert', client.cert, '--key', client.key] : []),
+    '-d',
+    'grant_type=client_credentials',
+    `${edge.url}${path}`,
+  ];
+}
+
+describe('a CA-signed client certificate', () => {
+  it('is forwarded with SUCCESS, its header byte-identical to OpenSSL’s PEM URL-encoded, the key and one IP', async () => {
+    const res = await call(pki.leaf, { body: 'grant_type=client_credentials' });
+    expect(res.status).toBe(200);
+    expect(edge.upstream!.received).toHaveLength(1);
+    const seen = edge.upstream!.received[0]!;
+    expect(seen.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    expect(seen.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(files.leaf!.cert))]);
+    expect(seen.headers['cname-api-key']).toEqual(['e2e-api-key-0123456789']);
+    expect(seen.headers['x-forwarded-for']).toEqual(['127.0.0.1']);
+    expect(seen.url).toBe('/oauth/token');
+    expect(seen.body.toString()).toBe('grant_type=client_credentials');
+  });
+
+  it('works the same through curl', async () => {
+    const result = await curl(curlArgs('leaf'));
+    expect(result.status).toBe(200);
+    expect(edge.upstream!.received).toHaveLength(1);
+    expect(edge.upstream!.received[0]!.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    // The echo shows the key arrived without revealing it to the client.
+    expect(result.body).not.toContain('e2e-api-key-0123456789');
+    expect(JSON.parse(result.body).headers['cname-api-key']).toEqual(['(redacted: the configured API key)']);
+  });
+
+  it('relays binary bodies byte-exact, query values and every value of a repeated response header', async () => {
+    edge.upstream!.respond((_request, res) => {
+      res.writeHead(
+        200,
+        [
+          ['set-cookie', 'a=1'],
+          ['set-cookie', 'b=2'],
+          ['content-type', 'application/octet-stream'],
+        ].flat(),
+      );
+      res.end(Buffer.from([0, 255, 1]));
+    });
+    const body = Buffer.from([0xde, 0xad, 0x00, 0xbe, 0xef]);
+    const res = await call(pki.leaf, { path: '/oauth/par?x=a%20b&x=c', body });
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.body).toEqual(Buffer.from([0, 255, 1]));
+    const seen = edge.upstream!.received[0]!;
+    expect(seen.body).toEqual(body);
+    expect(new URL(seen.url, 'http://x').searchParams.getAll('x')).toEqual(['a b', 'c']);
+  });
+});
+
+describe('refused in the handshake, nothing forwarded', () => {
+  const cases: Array<[string, () => IssuedCertificate | undefined]> = [
+    ['no client certificate', () => undefined],
+    ['an expired certificate of the trusted CA', () => expired],
+    ['a certificate from an unknown CA', () => foreign],
+    ['an unregistered self-signed certificate', () => undefined],
+  ];
+
+  it.each(cases.slice(0, 3))('%s (Node https)', async (_name, client) => {
+    await expect(call(client())).rejects.toThrow(HANDSHAKE_REFUSED);
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+
+  it('an unregistered self-signed certificate (Node https and curl)', async () => {
+    const unregistered = await createCertificate({ subject: 'CN=E2E unregistered' });
+    await save('unregistered', unregistered);
+    await expect(call(unregistered)).rejects.toThrow(HANDSHAKE_REFUSED);
+    const result = await curl(curlArgs('unregistered'));
+    expect(CURL_HANDSHAKE_FAILURES).toContain(result.exitCode);
+    expect(result.status).toBeUndefined();
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+
+  it('no client certificate, an expired one, an unknown CA (curl)', async () => {
+    await save('expired', expired);
+    await save('foreign', foreign);
+    for (const name of [undefined, 'expired', 'foreign']) {
+      const result = await curl(curlArgs(name));
+      expect({ name, exit: CURL_HANDSHAKE_FAILURES.includes(result.exitCode) }).toEqual({ name, exit: true });
+    }
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+});
+
+describe('paths and forged headers', () => {
+  it('answers /authorize with 404 and forwards nothing', async () => {
+    const res = await call(pki.leaf, { method: 'GET', path: '/authorize?client_id=x' });
+    expect(res.status).toBe(404);
+    expect(json(res).error).toBe('not_found');
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+
+  it('never lets client copies of client-certificate*, cname-api-key or x-forwarded-for through', async () => {
+    const res = await call(pki.leaf, {
+      headers: [
+        ['client-certificate', 'forged'],
+        ['Client-Certificate', 'forged-again'],
+        ['CLIENT-CERTIFICATE-CA-VERIFIED', 'SUCCESS'],
+        ['client-certificate-ca-verified', 'SUCCESS'],
+        ['cname-api-key', 'stolen'],
+        ['CNAME-API-KEY', 'stolen-too'],
+        ['X-Forwarded-For', '203.0.113.66'],
+        ['x-forwarded-for', '198.51.100.1, 10.0.0.1'],
+        ['True-Client-IP', '203.0.113.67'],
+        ['authorization', 'Bearer passes'],
+      ],
+    });
+    expect(res.status).toBe(200);
+    const seen = edge.upstream!.received[0]!;
+    expect(seen.headers['client-certificate']).toEqual([encodeURIComponent(pki.leaf.pem)]);
+    expect(seen.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    expect(seen.headers['cname-api-key']).toEqual(['e2e-api-key-0123456789']);
+    expect(seen.headers['x-forwarded-for']).toEqual(['127.0.0.1']);
+    expect(seen.headers['true-client-ip']).toBeUndefined();
+    expect(seen.headers.authorization).toEqual(['Bearer passes']);
+    const all = seen.rawHeaders.join('\n');
+    for (const forged of ['forged', 'stolen', '203.0.113.66', '198.51.100.1', '203.0.113.67']) {
+      expect(all).not.toContain(forged);
+    }
+  });
+});
+
+describe('the registry drives the truststore without a restart', () => {
+  it('register → accepted with FAILED within seconds; revoke → 401, then the handshake fails', async () => {
+    const selfSigned = await createCertificate({ subject: 'CN=E2E registered self-signed' });
+    await save('registered', selfSigned);
+    await expect(call(selfSigned)).rejects.toThrow(HANDSHAKE_REFUSED);
+
+    const registered = await edgeCerts(edge.registryEndpoint, [
+      'register',
+      '--cert',
+      files.registered!.cert,
+      '--table',
+      edge.tableName,
+    ]);
+    expect(registered).toMatchObject({ code: 0 });
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const accepted = await eventually('the registered certificate is accepted', async () => {
+        const res = await call(selfSigned, { agent }).catch(() => undefined);
+        return res?.status === 200 ? res : undefined;
+      });
+      expect(accepted.status).toBe(200);
+      const seen = edge.upstream!.received.at(-1)!;
+      expect(seen.headers['client-certificate-ca-verified']?.[0]).toMatch(/^FAILED(:.*)?$/);
+      expect(seen.headers['client-certificate']).toEqual([encodeURIComponent(selfSigned.pem)]);
+
+      const revoked = await edgeCerts(edge.registryEndpoint, [
+        'revoke',
+        '--cert',
+        files.registered!.cert,
+        '--table',
+        edge.tableName,
+      ]);
+      expect(revoked).toMatchObject({ code: 0 });
+
+      // On the connection whose handshake already passed, the proxy's own registry check answers 401
+      // (after its 1 s cache TTL), long before a real API Gateway would have reloaded its truststore.
+      const refused = await eventually('the revoked certificate is refused by the proxy', async () => {
+        const res = await call(selfSigned, { agent });
+        expect(res.reusedSocket).toBe(true);
+        return res.status === 401 ? res : undefined;
+      });
+      expect(json(refused).error).toBe('invalid_client');
+      // Requests within the cache TTL may still pass; from the first 401 on nothing more is forwarded.
+      const forwardedAfter = edge.upstream!.received.length;
+      expect((await call(selfSigned, { agent })).status).toBe(401);
+      expect(edge.upstream!.received).toHaveLength(forwardedAfter);
+    } finally {
+      agent.destroy();
+    }
+
+    // New connections: the refreshed truststore no longer holds the certificate.
+    await eventually('the handshake fails for the revoked certificate', async () => {
+      const error = await call(selfSigned).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      return error && HANDSHAKE_REFUSED.test(error.message) ? error : undefined;
+    });
+  });
+
+  it('a leaf signed by a registered CA:TRUE self-signed certificate passes the handshake but gets 401', async () => {
+    const rogueCa = await createCertificate({ subject: 'CN=E2E rogue CA', ca: true });
+    const rogueLeaf = await createCertificate({ subject: 'CN=E2E rogue leaf', issuer: rogueCa });
+    const caPath = await tmp.write('rogue-ca.pem', rogueCa.pem);
+    const registered = await edgeCerts(edge.registryEndpoint, [
+      'register',
+      '--cert',
+      caPath,
+      '--table',
+      edge.tableName,
+    ]);
+    expect(registered).toMatchObject({ code: 0 });
+    const res = await eventually('the rogue leaf passes the handshake', async () => {
+      return call(rogueLeaf).catch(() => undefined);
+    });
+    expect(res.status).toBe(401);
+    expect(json(res).error).toBe('invalid_client');
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+});
