@@ -14,6 +14,7 @@ export interface BenchBundles {
   /** The proxy handler bundle (minified JS; its source map sits next to it). */
   readonly handler: string;
   readonly baseline: string;
+  readonly httpBaseline: string;
   readonly warmRunner: string;
   readonly coldRunner: string;
   /** Bytes of the minified proxy bundle, source map excluded. */
@@ -41,6 +42,7 @@ export function lambdaBuildOptions(entry: string, outfile: string): BuildOptions
 export async function buildBundles(outDir: string): Promise<BenchBundles> {
   const handler = join(outDir, 'proxy', 'index.js');
   const baseline = join(outDir, 'baseline', 'index.js');
+  const httpBaseline = join(outDir, 'baseline-http', 'index.js');
   const warmRunner = join(outDir, 'runners', 'warm-runner.js');
   const coldRunner = join(outDir, 'runners', 'cold-runner.js');
   const runner = (entry: string, outfile: string): BuildOptions => ({
@@ -56,12 +58,14 @@ export async function buildBundles(outDir: string): Promise<BenchBundles> {
   await Promise.all([
     build(lambdaBuildOptions(PROXY_ENTRY, handler)),
     build(lambdaBuildOptions('scripts/bench/baseline.ts', baseline)),
+    build(lambdaBuildOptions('scripts/bench/baseline-http.ts', httpBaseline)),
     build(runner('scripts/bench/warm-runner.ts', warmRunner)),
     build(runner('scripts/bench/cold-runner.ts', coldRunner)),
   ]);
   return {
     handler,
     baseline,
+    httpBaseline,
     warmRunner,
     coldRunner,
     bundleBytes: statSync(handler).size,

@@ -4,9 +4,12 @@
  */
 
 /** Written by the parent as JSON; the path is passed to a runner in BENCH_RUNNER_CONFIG. */
+/** The handlers a warm run serves; `handler` is the proxy, the others are references. */
+export type HandlerName = 'handler' | 'baseline' | 'httpBaseline';
+
 export interface WarmRunnerConfig {
-  readonly handlerBundle: string;
-  readonly baselineBundle: string;
+  /** Served in rotation, one request each in turn; the first one to go rotates too. */
+  readonly handlers: ReadonlyArray<{ readonly name: HandlerName; readonly bundle: string }>;
   /** JSON array of API Gateway events, one per certificate. */
   readonly eventsFile: string;
   /** Warm-up requests per handler (not measured). */
@@ -25,14 +28,12 @@ export interface ColdRunnerConfig {
 
 export interface WarmResult {
   readonly type: 'result';
-  /** Duration of each measured request, microseconds, in order. */
-  readonly handlerMicros: number[];
-  readonly baselineMicros: number[];
-  /** New TCP connections to the upstream opened while each handler was serving a measured request. */
-  readonly handlerUpstreamConnections: number;
-  readonly baselineUpstreamConnections: number;
+  /** Duration of each measured request by handler, microseconds, in order. */
+  readonly micros: Partial<Record<HandlerName, number[]>>;
+  /** New TCP connections to the upstream opened while a handler was serving a measured request. */
+  readonly upstreamConnections: Partial<Record<HandlerName, number>>;
   /** Same, over the whole run (warm-up included). */
-  readonly handlerUpstreamConnectionsRun: number;
+  readonly upstreamConnectionsRun: Partial<Record<HandlerName, number>>;
   /** process.resourceUsage().maxRSS, kilobytes. */
   readonly maxRssKB: number;
 }

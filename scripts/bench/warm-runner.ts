@@ -1,7 +1,7 @@
 /**
  * The warm part of the benchmark, in a child process of its own (so the parent's dynalite, PKI and
- * esbuild do not count in its memory): loads the proxy bundle and the baseline bundle, warms both up,
- * then serves the measured requests alternating handler and baseline, and reports every duration.
+ * esbuild do not count in its memory): loads the bundles it is given, warms each up, then serves the
+ * measured requests in rotation (one request per handler in turn) and reports every duration.
  *
  * The stand-ins live in the parent; the parent reads their counters when this runner says the measured
  * phase starts and ends. Upstream connections are also attributed here, per handler, by watching the
@@ -11,27 +11,27 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { AckMessage, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
+import type { AckMessage, HandlerName, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-type Who = 'handler' | 'baseline';
 
 const config = JSON.parse(readFileSync(process.env.BENCH_RUNNER_CONFIG ?? '', 'utf8')) as WarmRunnerConfig;
 const events = (JSON.parse(readFileSync(config.eventsFile, 'utf8')) as unknown[]).map((e) =>
   JSON.stringify(e),
 );
 
-let serving: Who | undefined;
+let serving: HandlerName | undefined;
 let measuring = false;
-const connections = { handler: 0, baseline: 0, handlerRun: 0 };
+const connections: Partial<Record<HandlerName, number>> = {};
+const connectionsRun: Partial<Record<HandlerName, number>> = {};
 subscribe('net.client.socket', (message) => {
   const socket = (message as { socket: Socket }).socket;
   const who = serving;
   const measured = measuring;
   socket.once('connect', () => {
     if (socket.remotePort !== config.upstreamPort || who === undefined) return;
-    if (who === 'handler') connections.handlerRun += 1;
-    if (measured) connections[who] += 1;
+    connectionsRun[who] = (connectionsRun[who] ?? 0) + 1;
+    if (measured) connections[who] = (connections[who] ?? 0) + 1;
   });
 });
 
@@ -62,7 +62,7 @@ function eventFor(n: number): APIGatewayProxyEvent {
   return event;
 }
 
-async function timed(who: Who, handler: Handler, event: APIGatewayProxyEvent): Promise<number> {
+async function timed(who: HandlerName, handler: Handler, event: APIGatewayProxyEvent): Promise<number> {
   serving = who;
   const started = process.hrtime.bigint();
   const result = await handler(event);
@@ -75,31 +75,28 @@ async function timed(who: Who, handler: Handler, event: APIGatewayProxyEvent): P
 }
 
 async function main(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const handler = (require(config.handlerBundle) as { handler: Handler }).handler;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const baseline = (require(config.baselineBundle) as { handler: Handler }).handler;
+  const handlers = config.handlers.map(({ name, bundle }) => ({
+    name,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler: (require(bundle) as { handler: Handler }).handler,
+  }));
+  const k = handlers.length;
 
   let n = 0;
   for (let i = 0; i < config.warmup; i += 1, n += 1) {
-    await timed('handler', handler, eventFor(n));
-    await timed('baseline', baseline, eventFor(n));
+    for (const { name, handler } of handlers) await timed(name, handler, eventFor(n));
   }
 
   await phase('measure-start');
   measuring = true;
-  const handlerMicros: number[] = [];
-  const baselineMicros: number[] = [];
+  const micros: Partial<Record<HandlerName, number[]>> = {};
+  for (const { name } of handlers) micros[name] = [];
   for (let i = 0; i < config.requests; i += 1, n += 1) {
-    // Alternate per request, and swap who goes first in every other pair so neither always follows.
-    const h = eventFor(n);
-    const b = eventFor(n);
-    if (i % 2 === 0) {
-      handlerMicros.push(await timed('handler', handler, h));
-      baselineMicros.push(await timed('baseline', baseline, b));
-    } else {
-      baselineMicros.push(await timed('baseline', baseline, b));
-      handlerMicros.push(await timed('handler', handler, h));
+    // Every handler serves the same certificate's request in turn; who goes first rotates.
+    const fresh = handlers.map(() => eventFor(n));
+    for (let j = 0; j < k; j += 1) {
+      const { name, handler } = handlers[(i + j) % k]!;
+      micros[name]!.push(await timed(name, handler, fresh[j]!));
     }
   }
   measuring = false;
@@ -107,11 +104,9 @@ async function main(): Promise<void> {
 
   const result: WarmResult = {
     type: 'result',
-    handlerMicros,
-    baselineMicros,
-    handlerUpstreamConnections: connections.handler,
-    baselineUpstreamConnections: connections.baseline,
-    handlerUpstreamConnectionsRun: connections.handlerRun,
+    micros,
+    upstreamConnections: connections,
+    upstreamConnectionsRun: connectionsRun,
     maxRssKB: process.resourceUsage().maxRSS,
   };
   await send(result);
