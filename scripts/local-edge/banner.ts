@@ -59,7 +59,8 @@ export function demoCommands(input: BannerInput): DemoCommand[] {
     },
     {
       title: 'unregistered self-signed certificate',
-      expected: 'TLS handshake failure (curl exits 35 or 56): not in the truststore',
+      expected:
+        'refused in the TLS handshake, not in the truststore (curl: (35), or with TLS 1.3 (52) Empty reply / (56))',
       command: `${base} --cert ${file(files.unregistered)} --key ${file(files.unregisteredKey)} ${token}`,
     },
     {
