@@ -42,8 +42,11 @@ export async function synthesizeEdge(context: RawContext = {}): Promise<Synthesi
   writeFileSync(caBundleFile, pki.caBundlePem);
   const raw = { ...REQUIRED_CONTEXT, caBundle: caBundleFile, ...context };
   const app = new App({ outdir: join(dir, 'cdk.out'), context: { ...cdkJsonContext(), ...raw } });
+  const config = parseConfig(raw);
   const stack = new CustomerEdgeStack(app, STACK_NAME, {
-    config: parseConfig(raw),
+    // As bin/app.ts: the certificate's region, no account (no credentials in tests).
+    env: { region: config.region },
+    config,
     caBundleFile,
     caBundlePem: pki.caBundlePem,
   });
