@@ -2,24 +2,17 @@
  * The proxy Lambda's entry point (CONTRACT 2): configuration, clients and the keep-alive agent are
  * created once per container; `handler` maps each event through the core.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { CaBundle } from '../shared/certificate';
 import { loadConfig } from './config';
-import { createProxy, type RequestRecord } from './core';
+import { createProxy } from './core';
 import { createForwarder } from './forward';
 import { createRegistryReader } from './registry';
 import { createSecretProvider } from './secret';
-
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'customer-edge-proxy' });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CustomerEdge',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'customer-edge-proxy',
-});
+import { createObserver, telemetrySettings } from './telemetry';
 
 const config = loadConfig(process.env, __dirname);
 const bundle = CaBundle.fromPem(readFileSync(config.caBundleFile, 'utf8'));
@@ -33,20 +26,6 @@ const sdkOptions = {
     requestTimeout: config.dependencyTimeoutMs,
   },
 };
-
-function observe(record: RequestRecord): void {
-  const level = record.outcome === 'error' || record.outcome === 'bad_gateway' ? 'error' : 'info';
-  logger[level]('request', { ...record });
-  metrics.addDimension('Outcome', record.outcome);
-  metrics.addMetric('Requests', MetricUnit.Count, 1);
-  if (record.caVerified)
-    metrics.addMetric(
-      `Forwarded${record.caVerified === 'SUCCESS' ? 'CaVerified' : 'SelfSigned'}`,
-      MetricUnit.Count,
-      1,
-    );
-  metrics.publishStoredMetrics();
-}
 
 const proxy = createProxy({
   config,
@@ -64,7 +43,8 @@ const proxy = createProxy({
     config.dependencyTimeoutMs,
   ),
   forward: createForwarder(config.forwardingTarget, config.upstreamTimeoutMs),
-  observe,
+  // One JSON line per request: the log record with its EMF metrics (see telemetry.ts).
+  observe: createObserver(telemetrySettings(process.env)),
 });
 
 export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
