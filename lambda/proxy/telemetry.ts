@@ -75,9 +75,25 @@ export function currentTraceId(): string | undefined {
   return undefined;
 }
 
+const METRICS_OF = {
+  none: JSON.stringify([{ Name: 'Requests', Unit: 'Count' }]),
+  ForwardedCaVerified: JSON.stringify([
+    { Name: 'Requests', Unit: 'Count' },
+    { Name: 'ForwardedCaVerified', Unit: 'Count' },
+  ]),
+  ForwardedSelfSigned: JSON.stringify([
+    { Name: 'Requests', Unit: 'Count' },
+    { Name: 'ForwardedSelfSigned', Unit: 'Count' },
+  ]),
+};
+
 /**
  * The line for one request (with its trailing newline), or undefined when neither the log level nor
  * the metrics want it. Pure: the clock and the trace id are arguments.
+ *
+ * Built as a string around one `JSON.stringify(record)`: the profile showed a merged object (spread
+ * record + nested EMF objects) costing ~6 µs more per request than the stringify itself. Every value
+ * still goes through `JSON.stringify`, so the line is valid JSON whatever the record holds.
  */
 export function requestLine(
   record: RequestRecord,
@@ -88,16 +104,17 @@ export function requestLine(
   const lineLevel = record.outcome === 'error' || record.outcome === 'bad_gateway' ? 'ERROR' : 'INFO';
   const logged = THRESHOLDS[lineLevel] >= THRESHOLDS[settings.logLevel];
   if (!logged && !settings.metricsEnabled) return undefined;
-  const line: Record<string, unknown> = logged
-    ? {
-        level: lineLevel,
-        message: 'request',
-        timestamp: new Date(now).toISOString(),
-        service: settings.serviceName,
-        xray_trace_id: traceId,
-        ...record,
-      }
-    : { service: settings.serviceName };
+  let line: string;
+  if (logged) {
+    const fields = JSON.stringify(record);
+    line =
+      `{"level":"${lineLevel}","message":"request","timestamp":"${new Date(now).toISOString()}",` +
+      `"service":${JSON.stringify(settings.serviceName)}` +
+      (traceId === undefined ? '' : `,"xray_trace_id":${JSON.stringify(traceId)}`) +
+      (fields.length > 2 ? `,${fields.slice(1, -1)}` : '');
+  } else {
+    line = `{"service":${JSON.stringify(settings.serviceName)}`;
+  }
   if (settings.metricsEnabled) {
     const forwarded =
       record.caVerified === undefined
@@ -105,19 +122,13 @@ export function requestLine(
         : record.caVerified === 'SUCCESS'
           ? 'ForwardedCaVerified'
           : 'ForwardedSelfSigned';
-    const metrics = [{ Name: 'Requests', Unit: 'Count' }];
-    if (forwarded) metrics.push({ Name: forwarded, Unit: 'Count' });
-    line._aws = {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        { Namespace: settings.namespace, Dimensions: [['service', 'Outcome']], Metrics: metrics },
-      ],
-    };
-    line.Outcome = record.outcome;
-    line.Requests = 1;
-    if (forwarded) line[forwarded] = 1;
+    line +=
+      `,"_aws":{"Timestamp":${now},"CloudWatchMetrics":[{"Namespace":${JSON.stringify(settings.namespace)},` +
+      `"Dimensions":[["service","Outcome"]],"Metrics":${METRICS_OF[forwarded ?? 'none']}}]},` +
+      `"Outcome":${JSON.stringify(record.outcome)},"Requests":1` +
+      (forwarded ? `,"${forwarded}":1` : '');
   }
-  return JSON.stringify(line) + '\n';
+  return line + '}\n';
 }
 
 /** The handler's `observe`: one write per request. */
