@@ -132,9 +132,12 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
   for (const problem of strayBlocks(pemText)) error('unparsable', problem);
 
   const entries: Entry[] = [];
+  const parsed = new Map<string, InspectedCertificate>(); // copies are parsed once
   splitPemBlocks(pemText).forEach((block, i) => {
     try {
-      entries.push({ index: i + 1, cert: inspectCertificate(block) });
+      const cert = parsed.get(block) ?? inspectCertificate(block);
+      parsed.set(block, cert);
+      entries.push({ index: i + 1, cert });
     } catch (e) {
       error('unparsable', `certificate #${i + 1}: ${(e as Error).message}`);
     }
@@ -150,15 +153,26 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
     list.push(entry);
     bySubject.set(entry.cert.x509.subject, list);
   }
+  // Signature checks are memoized by thumbprint pair: a file of many copies must not cost n² verifications.
+  const verified = new Map<string, boolean>();
   const issuersOf = new Map<Entry, Entry[]>();
+  const issuedBy = new Map<Entry, Entry[]>();
   for (const entry of entries) {
     // A self-signed certificate is its own issuer (a copy or a re-issue with the same key is not another).
     const found = entry.cert.selfSigned
       ? []
-      : (bySubject.get(entry.cert.x509.issuer) ?? []).filter((candidate) =>
-          signedBy(candidate.cert, entry.cert),
-        );
+      : (bySubject.get(entry.cert.x509.issuer) ?? []).filter((candidate) => {
+          const key = `${candidate.cert.thumbprint} ${entry.cert.thumbprint}`;
+          let ok = verified.get(key);
+          if (ok === undefined) verified.set(key, (ok = signedBy(candidate.cert, entry.cert)));
+          return ok;
+        });
     issuersOf.set(entry, found);
+    for (const issuer of found) {
+      const list = issuedBy.get(issuer) ?? [];
+      list.push(entry);
+      issuedBy.set(issuer, list);
+    }
   }
 
   // Public CAs: a public root itself, one issued by a public root, and anything chaining to those in the file.
@@ -183,6 +197,7 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
   }
 
   const seenSubjects = new Map<string, Entry>();
+  const policyByThumbprint = new Map<string, ReturnType<typeof policyProblems>>();
   for (const entry of entries) {
     const { cert } = entry;
     if (!cert.selfSigned && !cert.isCa) {
@@ -192,14 +207,14 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
         entry,
       );
     }
-    for (const issuer of issuersOf.get(entry) ?? []) {
-      if (!issuer.cert.isCa) {
-        error(
-          'issuer-not-ca',
-          `${label(issuer)} issued certificate #${entry.index} but is not CA:TRUE`,
-          issuer,
-        );
-      }
+    const children = issuedBy.get(entry) ?? [];
+    if (children.length > 0 && !cert.isCa) {
+      const others = children.length > 1 ? ` (and ${children.length - 1} more)` : '';
+      error(
+        'issuer-not-ca',
+        `${label(entry)} issued certificate #${children[0]?.index}${others} but is not CA:TRUE`,
+        entry,
+      );
     }
     const reason = publicReason.get(entry);
     if (reason) {
@@ -217,8 +232,9 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
         );
       }
     }
-    for (const problem of policyProblems(cert.x509))
-      error(problem.code, `${label(entry)}: ${problem.message}`, entry);
+    let problems = policyByThumbprint.get(cert.thumbprint);
+    if (!problems) policyByThumbprint.set(cert.thumbprint, (problems = policyProblems(cert.x509)));
+    for (const problem of problems) error(problem.code, `${label(entry)}: ${problem.message}`, entry);
     if (cert.notAfter.getTime() < now.getTime()) {
       error('expired', `${label(entry)} expired on ${cert.notAfter.toISOString()}`, entry);
     } else if (!isWithinValidity(cert, now)) {

@@ -1,0 +1,76 @@
+/**
+ * A local CloudFormation stand-in answering `DescribeStacks` in the real query protocol (form-encoded
+ * request, XML response), so the unmodified SDK reaches it through `AWS_ENDPOINT_URL_CLOUDFORMATION`.
+ * npm has no CloudFormation emulator; this covers the one call the admin CLI makes (stack outputs).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { close, listen } from './listen';
+
+export interface CloudFormationStandIn {
+  readonly endpoint: string;
+  /** DescribeStacks calls served so far, by stack name. */
+  readonly calls: string[];
+  close(): Promise<void>;
+}
+
+const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+function escapeXml(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** `stacks`: stack name → its outputs (key → value). Unknown stacks get CloudFormation's ValidationError. */
+export async function startCloudFormationStandIn(
+  stacks: Record<string, Record<string, string>>,
+): Promise<CloudFormationStandIn> {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    void readBody(req).then((body) => {
+      const params = new URLSearchParams(body);
+      const name = params.get('StackName') ?? '';
+      calls.push(name);
+      const requestId = randomUUID();
+      res.setHeader('content-type', 'text/xml');
+      res.setHeader('x-amzn-requestid', requestId);
+      const outputs = stacks[name];
+      if (params.get('Action') !== 'DescribeStacks' || !outputs) {
+        const message =
+          params.get('Action') === 'DescribeStacks'
+            ? `Stack with id ${name} does not exist`
+            : 'unsupported action';
+        res.statusCode = 400;
+        res.end(
+          `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>ValidationError</Code>` +
+            `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      const members = Object.entries(outputs)
+        .map(
+          ([key, value]) =>
+            `<member><OutputKey>${escapeXml(key)}</OutputKey><OutputValue>${escapeXml(value)}</OutputValue></member>`,
+        )
+        .join('');
+      res.end(
+        `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks><member>` +
+          `<StackName>${escapeXml(name)}</StackName>` +
+          `<StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/${escapeXml(name)}/${requestId}</StackId>` +
+          `<CreationTime>2025-01-01T00:00:00.000Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus>` +
+          `<Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult>` +
+          `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+      );
+    });
+  });
+  const port = await listen(server);
+  return { endpoint: `http://127.0.0.1:${port}`, calls, close: () => close(server) };
+}
