@@ -1,0 +1,117 @@
+import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { inspectCertificate } from '../../lambda/shared/certificate';
+import { REGISTRY_TTL_ATTRIBUTE, ttlFor, type RegistryEntry } from '../../lambda/shared/registry-model';
+import {
+  GUARD_STALE_MS,
+  activeSelfSignedPems,
+  entryForCertificate,
+  registerSelfSigned,
+  removeEntry,
+  revokeEntry,
+  scanRegistry,
+  subjectGuardKey,
+} from '../../lambda/shared/registry-store';
+import { createCertificate } from '../../scripts/support/pki';
+import {
+  createRegistryTable,
+  startRegistryServer,
+  type RegistryServer,
+} from '../../scripts/support/registry-server';
+
+const DAY = 86_400_000;
+let server: RegistryServer;
+let n = 0;
+let table: string;
+
+beforeAll(async () => {
+  server = await startRegistryServer();
+});
+beforeEach(async () => {
+  table = `store-${++n}`;
+  await createRegistryTable(server.client(), table);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const cert = async (subject: string, notAfter = new Date(Date.now() + 365 * DAY)) =>
+  inspectCertificate((await createCertificate({ subject, notAfter })).pem);
+
+describe('registry store on dynalite', () => {
+  it('scanRegistry returns certificate entries only, never guard items', async () => {
+    const a = await cert('CN=scan a');
+    await registerSelfSigned(server.client(), table, a);
+    const entries = await scanRegistry(server.client(), table);
+    expect(entries.map((e) => e.thumbprint)).toEqual([a.thumbprint]);
+    const guard = await server
+      .client()
+      .send(
+        new GetItemCommand({ TableName: table, Key: { thumbprint: { S: subjectGuardKey('CN=scan a') } } }),
+      );
+    expect(guard.Item?.owner?.S).toBe(a.thumbprint);
+  });
+
+  it('writes the TTL attribute on the entry and its guard: notAfter plus the grace period', async () => {
+    const a = await cert('CN=ttl');
+    await registerSelfSigned(server.client(), table, a);
+    for (const key of [a.thumbprint, subjectGuardKey('CN=ttl')]) {
+      const { Item } = await server
+        .client()
+        .send(new GetItemCommand({ TableName: table, Key: { thumbprint: { S: key } } }));
+      expect(Item?.[REGISTRY_TTL_ATTRIBUTE]?.N).toBe(String(ttlFor(a.notAfter)));
+    }
+  });
+
+  it('takes over a stale guard whose entry never appeared, but not a fresh one', async () => {
+    const crashed = await cert('CN=orphan');
+    const next = await cert('CN=orphan');
+    const now = new Date();
+    // A registration that died between the guard and the entry.
+    await server.client().send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          thumbprint: { S: subjectGuardKey('CN=orphan') },
+          owner: { S: crashed.thumbprint },
+          subject: { S: 'CN=orphan' },
+          createdAt: { S: now.toISOString() },
+        },
+      }),
+    );
+    const fresh = await registerSelfSigned(server.client(), table, next, { now });
+    expect(fresh).toMatchObject({ outcome: 'duplicate-subject', holder: crashed.thumbprint });
+    const later = new Date(now.getTime() + GUARD_STALE_MS + 1000);
+    const stale = await registerSelfSigned(server.client(), table, next, { now: later });
+    expect(stale.outcome).toBe('registered');
+  });
+
+  it('revoke and remove: status changes, the entry and its guard go', async () => {
+    const a = await cert('CN=gone');
+    await registerSelfSigned(server.client(), table, a);
+    expect((await revokeEntry(server.client(), table, a.thumbprint)).outcome).toBe('revoked');
+    expect((await revokeEntry(server.client(), table, a.thumbprint)).outcome).toBe('already-revoked');
+    expect((await removeEntry(server.client(), table, a.thumbprint))?.status).toBe('revoked');
+    const { Items } = await server.client().send(new ScanCommand({ TableName: table }));
+    expect(Items ?? []).toEqual([]);
+    expect(await removeEntry(server.client(), table, a.thumbprint)).toBeUndefined();
+  });
+});
+
+describe('activeSelfSignedPems', () => {
+  it('keeps active self-signed entries not expired at `now`, sorted by subject', async () => {
+    const b = await cert('CN=b');
+    const a = await cert('CN=a');
+    const soon = await cert('CN=soon', new Date(Date.now() + 2 * DAY));
+    const revoked = await cert('CN=revoked');
+    const caSigned = await cert('CN=ca');
+    const entries: RegistryEntry[] = [
+      entryForCertificate(b, 'self-signed', 'active'),
+      entryForCertificate(soon, 'self-signed', 'active'),
+      entryForCertificate(a, 'self-signed', 'active'),
+      entryForCertificate(revoked, 'self-signed', 'revoked'),
+      entryForCertificate(caSigned, 'ca-signed', 'active'),
+    ];
+    expect(activeSelfSignedPems(entries)).toEqual([a.pem, b.pem, soon.pem]);
+    expect(activeSelfSignedPems(entries, new Date(Date.now() + 3 * DAY))).toEqual([a.pem, b.pem]);
+  });
+});
