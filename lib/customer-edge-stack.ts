@@ -35,6 +35,7 @@ export class CustomerEdgeStack extends Stack {
       caBundlePath: props.caBundleFile,
       caBundleSha256: createHash('sha256').update(props.caBundlePem).digest('hex'),
       domainName: config.mtlsDomainName,
+      domainSettings: { CertificateArn: config.certificateArn },
     });
 
     let secret: secretsmanager.ISecret;

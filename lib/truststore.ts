@@ -33,6 +33,12 @@ export interface TruststoreProps {
   readonly caBundleSha256: string;
   /** The API Gateway custom domain the builder keeps on the latest version (`mtls.<domain>`). */
   readonly domainName: string;
+  /**
+   * Other domain settings (e.g. the certificate ARN): when one changes, CloudFormation updates the domain,
+   * so the deploy-time build re-runs too and hands it the LATEST truststore version, never a stale one.
+   * @default - none
+   */
+  readonly domainSettings?: Readonly<Record<string, string>>;
   /** @default Duration.days(90) - how long superseded truststore versions are kept (rollback window) */
   readonly noncurrentVersionRetention?: Duration;
   /** @default Duration.days(1) - rebuild on a schedule too (expiry warnings, expired entries drop out) */
@@ -183,6 +189,7 @@ export class Truststore extends Construct {
         Bucket: this.bucket.bucketName,
         Key: TRUSTSTORE_KEY,
         CaBundleSha256: props.caBundleSha256,
+        ...props.domainSettings,
       },
     });
     // The role's policies and the bucket's versioning must be in place before the first build.

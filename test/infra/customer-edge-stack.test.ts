@@ -370,6 +370,8 @@ describe('truststore builder', () => {
       ]),
     );
     expect(resource.Properties.CaBundleSha256).toMatch(/^[0-9a-f]{64}$/);
+    // A certificate change updates the domain: the build re-runs so CloudFormation gets the latest version.
+    expect(resource.Properties.CertificateArn).toBe('arn:aws:acm:eu-west-1:111111111111:certificate/abc');
   });
 });
 
