@@ -193,15 +193,6 @@ export function parseConfig(raw: RawContext): EdgeConfig {
   if (policy !== 'any' && policy !== 'registered')
     fail('caSignedPolicy', policy, '"any" or "registered"', 'registered');
 
-  const headers = CLIENT_IP_HEADERS as readonly string[];
-  const clientIpHeader = (
-    optionalString(raw, 'clientIpHeader', `one of ${headers.join(', ')}`, 'true-client-ip') ??
-    'x-forwarded-for'
-  ).toLowerCase();
-  if (!headers.includes(clientIpHeader)) {
-    fail('clientIpHeader', clientIpHeader, `one of ${headers.join(', ')}`, 'true-client-ip');
-  }
-
   const pathsExpected = `a comma-separated, non-empty subset of ${DEFAULT_ALLOWED_PATHS.join(',')}`;
   const pathsRaw = optionalString(raw, 'allowedPaths', pathsExpected, '/oauth/token,/userinfo');
   const allowedPaths = (pathsRaw ?? DEFAULT_ALLOWED_PATHS.join(','))
@@ -237,6 +228,33 @@ export function parseConfig(raw: RawContext): EdgeConfig {
       customDomainCertificateArn,
       `an ACM certificate ARN for ${domainName} in us-east-1 (CloudFront only uses us-east-1 certificates)`,
       edgeCertExample,
+    );
+  }
+
+  // Auth0's `custom_client_ip_header` is a setting of the custom domain, so it covers both hosts: with our
+  // CloudFront edge (which sets true-client-ip) the mTLS host must send the same header.
+  const headers = CLIENT_IP_HEADERS as readonly string[];
+  const defaultIpHeader = customDomainCertificateArn ? 'true-client-ip' : 'x-forwarded-for';
+  const clientIpHeader = (
+    optionalString(raw, 'clientIpHeader', `one of ${headers.join(', ')}`, 'true-client-ip') ?? defaultIpHeader
+  ).toLowerCase();
+  if (!headers.includes(clientIpHeader)) {
+    fail('clientIpHeader', clientIpHeader, `one of ${headers.join(', ')}`, 'true-client-ip');
+  }
+  if (customDomainCertificateArn && clientIpHeader !== 'true-client-ip') {
+    fail(
+      'clientIpHeader',
+      clientIpHeader,
+      'true-client-ip when customDomainCertificateArn is given (the CloudFront edge sends it, and the Auth0 custom domain takes one custom_client_ip_header for both hosts)',
+      'true-client-ip',
+    );
+  }
+  if (customDomainCertificateArn && cnameApiKeySecretArn === undefined) {
+    fail(
+      'cnameApiKeySecretArn',
+      undefined,
+      'the ARN of a secret that already holds the CNAME API key when customDomainCertificateArn is given (CloudFormation resolves it into the CloudFront distribution at deploy time and fails on an empty secret)',
+      'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf',
     );
   }
 

@@ -3,11 +3,14 @@
  * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
  */
 import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { ALLOWED_METHODS, type EdgeConfig } from '../bin/config';
 import { EdgeAlarms } from './alarms';
+import { CustomDomainEdge } from './custom-domain-edge';
 import { MtlsApi } from './mtls-api';
 import { ProxyFunction } from './proxy-function';
 import { RegistryTable } from './registry-table';
@@ -79,7 +82,7 @@ export class CustomerEdgeStack extends Stack {
       truststoreVersion: truststore.version,
       hostedZone: config.hostedZone,
     });
-    truststore.inspect(mtls.domain);
+    truststore.reportWarningsOf(mtls.domain);
 
     new EdgeAlarms(this, 'Alarms', {
       proxy: proxy.function,
@@ -88,10 +91,31 @@ export class CustomerEdgeStack extends Stack {
       email: config.alarmEmail,
     });
 
-    // ── Custom domain edge (issue 7) ────────────────────────────────────────────────────────────────
-    // When `config.customDomainCertificateArn` is set, the CloudFront edge for `<domainName>`
-    // (lib/custom-domain-edge.ts) is added here, with its `CustomDomainEdge` output (CONTRACT 6.1).
-    // ────────────────────────────────────────────────────────────────────────────────────────────────
+    // The custom domain's own edge: CloudFront for <domainName>, stripping forged mTLS headers.
+    if (config.customDomainCertificateArn) {
+      const customDomain = new CustomDomainEdge(this, 'CustomDomain', {
+        domainName: config.domainName,
+        certificate: Certificate.fromCertificateArn(
+          this,
+          'CustomDomainCertificate',
+          config.customDomainCertificateArn,
+        ),
+        forwardingTargetHost: config.forwardingTarget,
+        apiKeySecret: secret,
+        hostedZone: config.hostedZone
+          ? HostedZone.fromHostedZoneAttributes(this, 'CustomDomainZone', {
+              hostedZoneId: config.hostedZone.id,
+              zoneName: config.hostedZone.name,
+            })
+          : undefined,
+      });
+      new CfnOutput(this, 'CustomDomainEdge', {
+        description: config.hostedZone
+          ? `Target of the alias records ${config.domainName}`
+          : `Point ${config.domainName} here (CNAME, or a Route 53 alias at a zone apex)`,
+        value: customDomain.distributionDomainName,
+      });
+    }
 
     new CfnOutput(this, 'MtlsEndpoint', {
       description: 'The mTLS endpoint aliases host (Auth0 mtls_endpoint_aliases)',

@@ -197,8 +197,11 @@ export class Truststore extends Construct {
     this.version = this.provider.getAttString('VersionId');
   }
 
-  /** After the domain exists: read it back and report API Gateway's truststore warnings (alarmed). */
-  inspect(domain: apigateway.IDomainName): void {
+  /**
+   * After the domain exists: read it back and report API Gateway's truststore warnings (alarmed).
+   * (Not named `inspect`: CDK's tree renderer calls any construct method of that name.)
+   */
+  reportWarningsOf(domain: apigateway.IDomainName): void {
     const inspection = new CustomResource(this, 'Inspection', {
       serviceToken: this.builder.functionArn,
       resourceType: 'Custom::TruststoreInspection',

@@ -149,3 +149,36 @@ describe('checkCaBundle', () => {
     expect(warnings[0]).toContain('expiring-soon');
   });
 });
+
+describe('customDomainCertificateArn', () => {
+  const EDGE = 'arn:aws:acm:us-east-1:111111111111:certificate/def';
+  const SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
+
+  it('defaults the client IP header to true-client-ip, the header the CloudFront edge sets', () => {
+    expect(
+      parseConfig({ ...VALID, customDomainCertificateArn: EDGE, cnameApiKeySecretArn: SECRET })
+        .clientIpHeader,
+    ).toBe('true-client-ip');
+  });
+
+  it('refuses another client IP header in one line naming clientIpHeader', () => {
+    const message = errorOf({
+      ...VALID,
+      customDomainCertificateArn: EDGE,
+      cnameApiKeySecretArn: SECRET,
+      clientIpHeader: 'x-forwarded-for',
+    });
+    expect(message).toMatch(
+      /^Context key "clientIpHeader": got "x-forwarded-for"; expected true-client-ip when/,
+    );
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  it('requires a secret that already holds the key, in one line naming cnameApiKeySecretArn', () => {
+    const message = errorOf({ ...VALID, customDomainCertificateArn: EDGE });
+    expect(message).toMatch(
+      /^Context key "cnameApiKeySecretArn": it is missing; expected the ARN of a secret that already holds/,
+    );
+    expect(message.split('\n')).toHaveLength(1);
+  });
+});
