@@ -156,8 +156,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       }
     }
 
-    const est = overhead(handlerMicros, baselineMicros);
-    const estHttp = overhead(handlerMicros, httpBaselineMicros);
+    // The headline overhead is against the http.request pass-through: on Node.js 20 the fetch baseline
+    // (undici) is slower than the whole edge, which would make the edge's overhead negative and the
+    // target unfalsifiable. The fetch figure stays in the details.
+    const handlerRequests = warmup + requests;
+    const est = overhead(handlerMicros, httpBaselineMicros);
+    const estFetch = overhead(handlerMicros, baselineMicros);
     const coldInitMillis = median(cold.handler.map((r) => r.initMillis));
     const baselineColdInitMillis = median(cold.baseline.map((r) => r.initMillis));
     const peakRssMB = alone.maxRssKB / 1024;
@@ -167,12 +171,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       coldInitRatio: coldInitMillis / baselineColdInitMillis,
       bundleBytes: bundles.bundleBytes,
       peakRssMB,
-      registryReadsPer1000: per1000(measured.registryReads, requests),
-      secretReadsPer1000: per1000(measured.secretReads, requests),
-      upstreamConnectionsPer1000: per1000(warm.upstreamConnections.handler ?? 0, requests),
+      // Over the whole warm run, warm-up included, so the caches start cold and their misses count.
+      registryReadsPer1000: per1000(wholeRun.registryReads, handlerRequests),
+      secretReadsPer1000: per1000(wholeRun.secretReads, handlerRequests),
+      upstreamConnectionsPer1000: per1000(warm.upstreamConnectionsRun.handler ?? 0, handlerRequests),
     };
     const targets = checkTargets(headline);
-    const handlerRequests = warmup + requests;
     const report = {
       handlerOverheadMicros: round(est.medianMicros),
       handlerOverheadP99Micros: round(est.p99Micros),
@@ -200,9 +204,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         pairedOverheadP99Micros: round(est.pairedP99Micros),
         httpBaselineMedianMicros: round(median(httpBaselineMicros)),
         httpBaselineP99Micros: round(quantile(httpBaselineMicros, 0.99)),
-        overheadVsHttpBaselineMicros: round(estHttp.medianMicros),
-        overheadVsHttpBaselineP99Micros: round(estHttp.p99Micros),
-        pairedOverheadVsHttpBaselineMedianMicros: round(estHttp.pairedMedianMicros),
+        overheadVsFetchBaselineMicros: round(estFetch.medianMicros),
+        overheadVsFetchBaselineP99Micros: round(estFetch.p99Micros),
+        pairedOverheadVsFetchBaselineMedianMicros: round(estFetch.pairedMedianMicros),
         timedProcessPeakRssMB: round(warm.maxRssKB / 1024),
         coldSamples,
         coldInitSamplesMillis: cold.handler.map((r) => round(r.initMillis)),
@@ -257,13 +261,13 @@ function table(report: Report & { details: Record<string, unknown> }): string {
   const mark = (name: TargetName): string => (t[name].met ? 'met' : 'MISSED');
   const rows: Array<[string, string, string, string]> = [
     [
-      'handler overhead, median',
+      'handler overhead vs http.request, median',
       `${report.handlerOverheadMicros} µs`,
       `≤ ${t.handlerOverheadMicros.limit} µs`,
       mark('handlerOverheadMicros'),
     ],
     [
-      'handler overhead, p99',
+      'handler overhead vs http.request, p99',
       `${report.handlerOverheadP99Micros} µs`,
       `≤ ${t.handlerOverheadP99Micros.limit} µs`,
       mark('handlerOverheadP99Micros'),
@@ -287,19 +291,19 @@ function table(report: Report & { details: Record<string, unknown> }): string {
       mark('peakRssMB'),
     ],
     [
-      'registry reads / 1000',
+      'registry reads / 1000 (whole run)',
       String(report.registryReadsPer1000),
       `≤ ${t.registryReadsPer1000.limit}`,
       mark('registryReadsPer1000'),
     ],
     [
-      'secret reads / 1000',
+      'secret reads / 1000 (whole run)',
       String(report.secretReadsPer1000),
       `≤ ${t.secretReadsPer1000.limit}`,
       mark('secretReadsPer1000'),
     ],
     [
-      'upstream connections / 1000',
+      'upstream connections / 1000 (whole run)',
       String(report.upstreamConnectionsPer1000),
       `≤ ${t.upstreamConnectionsPer1000.limit}`,
       mark('upstreamConnectionsPer1000'),
@@ -318,11 +322,11 @@ function table(report: Report & { details: Record<string, unknown> }): string {
     ...lines,
     '',
     `warm request: handler median ${d.handlerMedianMicros} µs / p99 ${d.handlerP99Micros} µs; ` +
-      `baseline median ${d.baselineMedianMicros} µs / p99 ${d.baselineP99Micros} µs; ` +
+      `http.request pass-through median ${d.httpBaselineMedianMicros} µs / p99 ${d.httpBaselineP99Micros} µs; ` +
       `paired differences median ${d.pairedOverheadMedianMicros} µs / p99 ${d.pairedOverheadP99Micros} µs`,
-    `against an http.request baseline (median ${d.httpBaselineMedianMicros} µs / p99 ${d.httpBaselineP99Micros} µs): ` +
-      `overhead median ${d.overheadVsHttpBaselineMicros} µs / p99 ${d.overheadVsHttpBaselineP99Micros} µs, ` +
-      `paired median ${d.pairedOverheadVsHttpBaselineMedianMicros} µs`,
+    `against the fetch baseline (median ${d.baselineMedianMicros} µs / p99 ${d.baselineP99Micros} µs, slower than the edge on Node.js 20): ` +
+      `overhead median ${d.overheadVsFetchBaselineMicros} µs / p99 ${d.overheadVsFetchBaselineP99Micros} µs, ` +
+      `paired median ${d.pairedOverheadVsFetchBaselineMedianMicros} µs`,
     `cold start: require ${d.coldLoadMillis} ms (baseline ${d.baselineColdLoadMillis} ms); ` +
       `RSS after 1st request ${d.coldPeakRssMB} MB (baseline ${d.baselineColdPeakRssMB} MB)`,
     `whole warm run (${whole.handlerRequests} handler requests): ${whole.registryReads} registry reads, ` +
