@@ -12,6 +12,7 @@
  * - `requestContext.identity.clientCert` describes the leaf only; dates in OpenSSL's
  *   `Aug  5 09:36:04 2021 GMT` form, the serial as colon-separated hex pairs.
  */
+import { HOP_BY_HOP } from '../../lambda/proxy/headers';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -210,17 +211,7 @@ export function apiGatewayRequestTime(now: Date): string {
 }
 
 /** Headers API Gateway computes or drops itself instead of relaying them from the integration. */
-const NOT_RELAYED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'content-length',
-]);
+const NOT_RELAYED = new Set([...HOP_BY_HOP, 'content-length']);
 
 export interface HttpResponse {
   readonly statusCode: number;

@@ -10,7 +10,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectCertificate } from '../../lambda/shared/certificate';
-import { itemFromEntry, ttlFor, type RegistryStatus } from '../../lambda/shared/registry-model';
+import { itemFromEntry, type RegistryStatus } from '../../lambda/shared/registry-model';
+import { entryForCertificate } from '../../lambda/shared/registry-store';
 import { close, listen } from '../../scripts/support/listen';
 import { createTestPki, type TestPki } from '../../scripts/support/pki';
 import {
@@ -108,15 +109,7 @@ export async function startHarness(): Promise<Harness> {
       await dynamo.send(
         new PutItemCommand({
           TableName: TABLE,
-          Item: itemFromEntry({
-            thumbprint: cert.thumbprint,
-            kind,
-            status,
-            pem: cert.pem,
-            subject: cert.subject,
-            notAfter: cert.notAfter.toISOString(),
-            expiresAt: ttlFor(cert.notAfter),
-          }),
+          Item: itemFromEntry(entryForCertificate(cert, kind, status)),
         }),
       );
     },
