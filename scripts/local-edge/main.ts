@@ -3,6 +3,10 @@
  * edge, prints the banner and one line per request; Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
+
+// Node.js 20 is the local runtime (the Lambda runs 24): the SDK's notice that its 2027 releases need
+// Node.js 22 is known (README, limits) and would bury the banner.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { banner } from './banner';
 import {
   DEFAULT_PORT,
