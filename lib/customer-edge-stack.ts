@@ -2,7 +2,7 @@
  * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
  * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
  */
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -50,6 +50,9 @@ export class CustomerEdgeStack extends Stack {
       const created = new secretsmanager.CfnSecret(this, 'CnameApiKey', {
         description: `Auth0 custom domain CNAME API key for ${config.domainName} (put the value in after deploy)`,
       });
+      // Retained: the key outlives the stack, and switching to `cnameApiKeySecretArn` of this very secret
+      // later must not delete it.
+      created.applyRemovalPolicy(RemovalPolicy.RETAIN);
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

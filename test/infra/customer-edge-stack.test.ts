@@ -307,6 +307,10 @@ describe('CNAME API key secret', () => {
     });
   });
 
+  it('the created secret is retained when the stack is deleted or stops managing it', () => {
+    t.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
   it('imported when cnameApiKeySecretArn is given: no secret resource, the ARN as output', () => {
     full.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     full.template.hasOutput('CnameApiKeySecretArn', { Value: SECRET_ARN });
