@@ -32,11 +32,15 @@ export type Forwarder = (request: UpstreamRequest) => Promise<UpstreamResponse>;
 
 const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
 
-export function createForwarder(target: URL, timeoutMs: number): Forwarder {
+/**
+ * @param trustedCa extra CA certificates (PEM) for the upstream's TLS certificate; only tests pass it
+ *   (a local HTTPS upstream). The Lambda trusts the public CAs Auth0's edge uses.
+ */
+export function createForwarder(target: URL, timeoutMs: number, trustedCa?: string): Forwarder {
   const secure = target.protocol === 'https:';
   const agentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, scheduling: 'lifo' as const };
   const agent = secure
-    ? new HttpsAgent({ ...agentOptions, minVersion: 'TLSv1.2' })
+    ? new HttpsAgent({ ...agentOptions, minVersion: 'TLSv1.2', ...(trustedCa ? { ca: trustedCa } : {}) })
     : new HttpAgent(agentOptions);
   const send = secure ? httpsRequest : httpRequest;
   const hostname = target.hostname.replace(/^\[|\]$/g, '');

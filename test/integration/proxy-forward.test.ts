@@ -2,8 +2,11 @@
  * The upstream client against real HTTP servers on 127.0.0.1.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createForwarder, UpstreamFailure, UpstreamTimeout } from '../../lambda/proxy/forward';
 import { close, listen } from '../../scripts/support/listen';
+import { createCertificate } from '../../scripts/support/pki';
 
 function request(body = 'x=1') {
   return {
@@ -99,5 +102,37 @@ describe('createForwarder', () => {
         await expect(forward(request())).rejects.toThrow(/larger than/);
       },
     );
+  });
+
+  it('over HTTPS: SNI and Host name the target, TLS 1.2 or newer, and the server certificate is verified', async () => {
+    const ca = await createCertificate({ subject: 'CN=Upstream CA', ca: true });
+    const serverCert = await createCertificate({
+      subject: 'CN=localhost',
+      issuer: ca,
+      dnsNames: ['localhost'],
+      extendedKeyUsage: 'serverAuth',
+    });
+    const seen: Array<{ sni: string | false | null; host: string | undefined; protocol: string | null }> = [];
+    const server = createHttpsServer({ key: serverCert.keyPem, cert: serverCert.pem }, (req, res) => {
+      const socket = req.socket as TLSSocket;
+      seen.push({ sni: socket.servername, host: req.headers.host, protocol: socket.getProtocol() });
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    const port = await listen(server);
+    try {
+      const target = new URL(`https://localhost:${port}`);
+      const forward = createForwarder(target, 5000, ca.pem);
+      const response = await forward({ ...request(), headers: { host: target.host } });
+      expect(response.statusCode).toBe(200);
+      expect(seen).toEqual([
+        { sni: 'localhost', host: `localhost:${port}`, protocol: expect.stringMatching(/^TLSv1\.[23]$/) },
+      ]);
+      // Without the upstream's CA the certificate is refused: nothing is sent to an unverified upstream.
+      await expect(createForwarder(target, 5000)(request())).rejects.toBeInstanceOf(UpstreamFailure);
+      expect(seen).toHaveLength(1);
+    } finally {
+      await close(server);
+    }
   });
 });
