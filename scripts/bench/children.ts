@@ -2,9 +2,28 @@
  * Runs a bundled runner in a fresh `node` process: configuration through a JSON file, results and phase
  * marks over the IPC channel, stdout (the handler's JSON log and EMF lines) into a file or /dev/null.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import type { AckMessage, RunnerMessage } from './protocol';
+
+/**
+ * Keeps the load generator (this process: stand-ins and upstream) and the measured handlers (the
+ * children) on different CPUs when the machine has two or more and `taskset` exists (Linux util-linux),
+ * so they do not preempt each other in the middle of a timed request. Returns whether it could.
+ */
+export function pinCpus(): boolean {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    pinned = true;
+  } catch {
+    pinned = false;
+  }
+  return pinned;
+}
+
+let pinned = false;
 
 export interface ChildOptions {
   readonly runner: string;
@@ -22,10 +41,15 @@ export interface ChildOptions {
 export function runChild<R extends RunnerMessage>(options: ChildOptions): Promise<R> {
   writeFileSync(options.configFile, JSON.stringify(options.config));
   const stdout = openSync(options.stdoutFile ?? '/dev/null', 'w');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.runner], {
-    env: { ...options.env, BENCH_RUNNER_CONFIG: options.configFile },
-    stdio: ['ignore', stdout, 'pipe', 'ipc'],
-  });
+  const args = [...(options.nodeArgs ?? []), options.runner];
+  const child = spawn(
+    pinned ? 'taskset' : process.execPath,
+    pinned ? ['-c', '1', process.execPath, ...args] : args,
+    {
+      env: { ...options.env, BENCH_RUNNER_CONFIG: options.configFile },
+      stdio: ['ignore', stdout, 'pipe', 'ipc'],
+    },
+  );
   closeSync(stdout);
   let stderr = '';
   child.stderr!.setEncoding('utf8');

@@ -15,7 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundles } from './build';
-import { runChild } from './children';
+import { pinCpus, runChild } from './children';
 import { API_KEY, startFixture, type Counters } from './fixture';
 import type { ColdResult, ColdRunnerConfig, WarmResult, WarmRunnerConfig } from './protocol';
 import {
@@ -71,6 +71,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`bench: ${line}\n`);
   };
 
+  const cpuPinning = pinCpus();
+  progress(
+    cpuPinning
+      ? 'CPU pinning: stand-ins and upstream on CPU 0, measured handlers on CPU 1'
+      : 'CPU pinning unavailable (one CPU or no taskset): the processes share the CPUs',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   const fixture = await startFixture(dir).catch((error: unknown) => {
     rmSync(dir, { recursive: true, force: true });
@@ -234,6 +240,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         apiKeyInLogs: log.includes(API_KEY),
         nodeArgs: NODE_ARGS,
         machine: {
+          cpuPinning,
           cpus: cpus().length,
           cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
           node: process.version,
