@@ -3,7 +3,7 @@
  * settings, and the trusted client CA bundle copied into the asset as `ca-bundle.pem` next to the
  * handler, so `CA_BUNDLE_FILE=ca-bundle.pem` resolves against the handler's directory.
  */
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as path from 'node:path';
 import { PROXY_BUNDLING } from './proxy-bundling';
 
@@ -31,6 +31,8 @@ export function bundlingWithCaBundle(caBundlePath: string): BundlingOptions {
     externalModules: [...PROXY_BUNDLING.externalModules],
     mainFields: [...PROXY_BUNDLING.mainFields],
     forceDockerBundling: false,
+    // esbuild's size report on every synth is noise; its warnings and errors still show.
+    logLevel: LogLevel.WARNING,
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
