@@ -4,8 +4,8 @@
  * npm has no CloudFormation emulator; this covers the one call the admin CLI makes (stack outputs).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import { close, listen } from './listen';
+import { createServer } from 'node:http';
+import { close, listen, readBody } from './listen';
 
 export interface CloudFormationStandIn {
   readonly endpoint: string;
@@ -18,15 +18,6 @@ const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 function escapeXml(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** `stacks`: stack name → its outputs (key → value). Unknown stacks get CloudFormation's ValidationError. */

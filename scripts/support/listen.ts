@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
 /** Listens on 127.0.0.1 (port 0 = ephemeral) and resolves with the bound port. */
@@ -17,5 +18,15 @@ export function close(server: Server & { closeAllConnections?: () => void }): Pr
     if (!server.listening) return resolve();
     server.close(() => resolve());
     server.closeAllConnections?.();
+  });
+}
+
+/** The whole request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
   });
 }

@@ -4,8 +4,8 @@
  * `AWS_ENDPOINT_URL_SECRETS_MANAGER`. npm has no Secrets Manager emulator; this covers what the edge uses.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { close, listen } from './listen';
+import { createServer, type ServerResponse } from 'node:http';
+import { close, listen, readBody } from './listen';
 
 export type SecretsFailureMode = 'none' | 'error' | 'hang';
 
@@ -19,15 +19,6 @@ export interface SecretsManagerStandIn {
   /** `error`: answer 500 InternalServiceError; `hang`: never answer. */
   fail(mode: SecretsFailureMode): void;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
