@@ -1,7 +1,8 @@
 /**
- * The world the benchmark's handlers run against, all in the parent process: dynalite as the registry,
- * the Secrets Manager stand-in, a keep-alive HTTP upstream answering like Auth0's token endpoint, a CA
- * bundle, and 10 client certificates (CA-signed and registered self-signed, RSA and EC mixed).
+ * The world the benchmark's handlers run against, in the parent process: dynalite as the registry, the
+ * Secrets Manager stand-in, a CA bundle, 10 client certificates (CA-signed and registered self-signed,
+ * RSA and EC mixed), and the token upstream the cold starts forward to. (A warm runner starts the same
+ * upstream inside its own process: see warm-runner.ts.)
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -19,7 +20,8 @@ import {
   type RegistryServer,
 } from '../support/registry-server';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
-import { startUpstream, type Upstream } from '../support/upstream';
+import type { Upstream } from '../support/upstream';
+import { startTokenUpstream } from './token-upstream';
 
 export const TABLE = 'customer-edge-registry-bench';
 export const SECRET_ID = 'customer-edge/cname-api-key';
@@ -49,16 +51,7 @@ export interface Fixture {
 export interface Counters {
   readonly registryReads: number;
   readonly secretReads: number;
-  readonly upstreamConnections: number;
 }
-
-/** A token response shaped like Auth0's (a JWT-sized access token), the same for both handlers. */
-const TOKEN_RESPONSE = JSON.stringify({
-  access_token: `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${'x'.repeat(600)}.${'s'.repeat(342)}`,
-  scope: 'read:things',
-  expires_in: 86400,
-  token_type: 'Bearer',
-});
 
 const KEYS: readonly KeySpec[] = [
   { type: 'rsa', bits: 2048 },
@@ -69,18 +62,9 @@ export async function startFixture(dir: string): Promise<Fixture> {
   const [registry, secrets, upstream, pki] = await Promise.all([
     startRegistryServer(),
     startSecretsManagerStandIn({ [SECRET_ID]: JSON.stringify({ cname_api_key: API_KEY }) }),
-    // Recording off: the benchmark does not look at what the upstream received.
-    startUpstream(0, false),
+    startTokenUpstream(),
     createTestPki('Bench', { type: 'ec', curve: 'P-256' }),
   ]);
-  upstream.respond((_request, res) => {
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'content-length': Buffer.byteLength(TOKEN_RESPONSE),
-    });
-    res.end(TOKEN_RESPONSE);
-  });
   const dynamo = registry.client();
   await createRegistryTable(dynamo, TABLE);
 
@@ -183,7 +167,6 @@ export async function startFixture(dir: string): Promise<Fixture> {
     counters: () => ({
       registryReads: registry.calls.get('GetItem') ?? 0,
       secretReads: secrets.reads(),
-      upstreamConnections: upstream.connections(),
     }),
     async close() {
       await Promise.all([registry.close(), secrets.close(), upstream.close()]);

@@ -15,9 +15,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundles } from './build';
-import { pinCpus, runChild } from './children';
+import { isolateChildren, runChild } from './children';
 import { API_KEY, startFixture, type Counters } from './fixture';
-import type { ColdResult, ColdRunnerConfig, WarmResult, WarmRunnerConfig } from './protocol';
+import type { ColdResult, ColdRunnerConfig, HandlerName, WarmResult, WarmRunnerConfig } from './protocol';
 import {
   checkTargets,
   median,
@@ -46,7 +46,6 @@ function diff(after: Counters, before: Counters): Counters {
   return {
     registryReads: after.registryReads - before.registryReads,
     secretReads: after.secretReads - before.secretReads,
-    upstreamConnections: after.upstreamConnections - before.upstreamConnections,
   };
 }
 
@@ -71,11 +70,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`bench: ${line}\n`);
   };
 
-  const cpuPinning = pinCpus();
+  const isolation = isolateChildren();
   progress(
-    cpuPinning
-      ? 'CPU pinning: stand-ins and upstream on CPU 0, measured handlers on CPU 1'
+    isolation.pinned
+      ? 'CPU pinning: stand-ins on CPU 0, measured processes on CPU 1'
       : 'CPU pinning unavailable (one CPU or no taskset): the processes share the CPUs',
+  );
+  progress(
+    isolation.realtime
+      ? 'measured processes at real-time priority (chrt -f)'
+      : 'real-time priority unavailable (no chrt, or not permitted): timings carry the machine’s preemptions',
   );
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   const fixture = await startFixture(dir).catch((error: unknown) => {
@@ -86,7 +90,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     progress('bundling with esbuild (the CDK stack’s settings)');
     const bundles = await buildBundles(dir);
 
-    // Warm: one child process serves every timed request, handler and baselines in rotation.
+    // Warm: the headline pair (the proxy and the http.request pass-through) in one child process, in
+    // rotation; then the proxy and CONTRACT 7's fetch baseline in another. Apart, because fetch (undici
+    // on Node.js 20) leaves so much garbage behind that the young-generation collections it causes
+    // (several ms each, measured with --trace-gc) would land on whichever handler is running.
     progress(`warm run: ${warmup} warm-up + ${requests} measured requests per handler`);
     const profileDir = resolve(__dirname, '..', '..', '.bench', 'profiles');
     if (values['cpu-prof']) mkdirSync(profileDir, { recursive: true });
@@ -94,21 +101,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     const beforeRun = fixture.counters();
     let measureStart = beforeRun;
     let measureEnd = beforeRun;
-    const warmConfig: WarmRunnerConfig = {
-      handlers: [
-        { name: 'handler', bundle: bundles.handler },
-        { name: 'baseline', bundle: bundles.baseline },
-        { name: 'httpBaseline', bundle: bundles.httpBaseline },
-      ],
+    const warmConfig = (names: readonly HandlerName[]): WarmRunnerConfig => ({
+      handlers: names.map((name) => ({ name, bundle: bundles[name] })),
       eventsFile: fixture.eventsFile,
       warmup,
       requests,
-      upstreamPort: fixture.upstream.port,
-    };
+    });
     const warm = await runChild<WarmResult>({
       runner: bundles.warmRunner,
       configFile: join(dir, 'warm-config.json'),
-      config: warmConfig,
+      config: warmConfig(['handler', 'httpBaseline']),
       env: fixture.lambdaEnv,
       nodeArgs: [...NODE_ARGS, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       stdoutFile: logFile,
@@ -122,17 +124,28 @@ export async function main(argv: readonly string[]): Promise<void> {
     const log = readFileSync(logFile, 'utf8');
     const logLines = log.split('\n').filter(Boolean).length;
     const handlerMicros = warm.micros.handler ?? [];
-    const baselineMicros = warm.micros.baseline ?? [];
     const httpBaselineMicros = warm.micros.httpBaseline ?? [];
 
-    // Memory: the timed process also holds the baselines (a second and third SDK copy, undici for
-    // fetch), which the deployed function does not; the proxy's peak RSS comes from a process that
-    // serves the same requests with the proxy alone.
+    progress(
+      `warm run against the fetch baseline: ${warmup} warm-up + ${requests} measured requests per handler`,
+    );
+    const fetchRun = await runChild<WarmResult>({
+      runner: bundles.warmRunner,
+      configFile: join(dir, 'fetch-config.json'),
+      config: warmConfig(['handler', 'baseline']),
+      env: fixture.lambdaEnv,
+      nodeArgs: NODE_ARGS,
+    });
+    const baselineMicros = fetchRun.micros.baseline ?? [];
+
+    // Memory: the timed processes also hold a baseline (a second SDK copy; undici for fetch), which the
+    // deployed function does not; the proxy's peak RSS comes from a process that serves the same
+    // requests with the proxy alone (and the small in-process upstream).
     progress(`memory run: ${warmup + requests} requests, proxy alone`);
     const alone = await runChild<WarmResult>({
       runner: bundles.warmRunner,
       configFile: join(dir, 'rss-config.json'),
-      config: { ...warmConfig, handlers: [{ name: 'handler', bundle: bundles.handler }] },
+      config: warmConfig(['handler']),
       env: fixture.lambdaEnv,
       nodeArgs: NODE_ARGS,
     });
@@ -167,7 +180,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     // target unfalsifiable. The fetch figure stays in the details.
     const handlerRequests = warmup + requests;
     const est = overhead(handlerMicros, httpBaselineMicros);
-    const estFetch = overhead(handlerMicros, baselineMicros);
+    const fetchRunHandlerMicros = fetchRun.micros.handler ?? [];
+    const estFetch = overhead(fetchRunHandlerMicros, baselineMicros);
     const coldInitMillis = median(cold.handler.map((r) => r.initMillis));
     const baselineColdInitMillis = median(cold.baseline.map((r) => r.initMillis));
     const peakRssMB = alone.maxRssKB / 1024;
@@ -204,6 +218,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         selfSignedCertificates: fixture.certificates.filter((c) => c.kind === 'self-signed').length,
         handlerMedianMicros: round(median(handlerMicros)),
         handlerP99Micros: round(quantile(handlerMicros, 0.99)),
+        fetchRunHandlerMedianMicros: round(median(fetchRunHandlerMicros)),
+        fetchRunHandlerP99Micros: round(quantile(fetchRunHandlerMicros, 0.99)),
         baselineMedianMicros: round(median(baselineMicros)),
         baselineP99Micros: round(quantile(baselineMicros, 0.99)),
         pairedOverheadMedianMicros: round(est.pairedMedianMicros),
@@ -226,9 +242,11 @@ export async function main(argv: readonly string[]): Promise<void> {
           registryReads: measured.registryReads,
           secretReads: measured.secretReads,
           handlerUpstreamConnections: warm.upstreamConnections.handler ?? 0,
-          baselineUpstreamConnections: warm.upstreamConnections.baseline ?? 0,
+          baselineUpstreamConnections: fetchRun.upstreamConnections.baseline ?? 0,
           httpBaselineUpstreamConnections: warm.upstreamConnections.httpBaseline ?? 0,
-          upstreamConnectionsServerSide: measured.upstreamConnections,
+          upstreamConnectionsServerSide: warm.upstreamConnectionsServerSide,
+          untimedPauses: warm.pauses,
+          untimedPausedMillis: round(warm.pausedMillis),
         },
         wholeWarmRun: {
           handlerRequests,
@@ -240,7 +258,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         apiKeyInLogs: log.includes(API_KEY),
         nodeArgs: NODE_ARGS,
         machine: {
-          cpuPinning,
+          cpuPinning: isolation.pinned,
+          realtimePriority: isolation.realtime,
           cpus: cpus().length,
           cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
           node: process.version,

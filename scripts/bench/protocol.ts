@@ -16,8 +16,6 @@ export interface WarmRunnerConfig {
   readonly warmup: number;
   /** Measured requests per handler. */
   readonly requests: number;
-  /** The upstream's port: outgoing connections to it are attributed to the handler that opened them. */
-  readonly upstreamPort: number;
 }
 
 export interface ColdRunnerConfig {
@@ -34,6 +32,11 @@ export interface WarmResult {
   readonly upstreamConnections: Partial<Record<HandlerName, number>>;
   /** Same, over the whole run (warm-up included). */
   readonly upstreamConnectionsRun: Partial<Record<HandlerName, number>>;
+  /** TCP connections the runner's upstream accepted during the measured requests (all handlers). */
+  readonly upstreamConnectionsServerSide: number;
+  /** Untimed pauses taken between measured rounds (see warm-runner.ts), and their total length. */
+  readonly pauses: number;
+  readonly pausedMillis: number;
   /** process.resourceUsage().maxRSS, kilobytes. */
   readonly maxRssKB: number;
 }
