@@ -7,44 +7,31 @@ import { cpus } from 'node:os';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import type { AckMessage, RunnerMessage } from './protocol';
 
-/** How the measured processes are kept apart from everything else on the machine. */
-export interface Isolation {
-  /** The children run on CPU 1, this process (stand-ins, esbuild, PKI) on CPU 0. */
-  readonly pinned: boolean;
-  /** The children run SCHED_FIFO, so the machine's own threads cannot preempt a timed request. */
-  readonly realtime: boolean;
-}
-
-let isolation: Isolation = { pinned: false, realtime: false };
-
-function runs(command: string, args: readonly string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Real-time priority of the measured children: high enough to beat ordinary threads, below the kernel's. */
-const REALTIME_PRIORITY = '50';
-
 /**
- * Keeps the measured handlers (the children) away from the rest of the machine, as far as it allows:
- * - on different CPUs from this process when there are two or more and `taskset` exists (util-linux),
- *   so the stand-ins do not preempt a timed request;
- * - at real-time priority (`chrt -f`) when the user may (root, or CAP_SYS_NICE): on a small VM the
- *   kernel's and the hypervisor agent's threads otherwise take the CPU for 1–5 ms several times a
- *   second, which lands in about 1 % of requests, right where a p99 is read. The kernel keeps 5 % of
- *   every second for other threads (sched_rt_runtime_us), and the warm runner pauses on its own.
- * Without either the benchmark still runs, and its output says so.
+ * Where the processes run, when the machine has two or more CPUs and `taskset` exists (util-linux):
+ * - this process (stand-ins, esbuild, PKI) on CPU 0;
+ * - a measured child's main thread alone on CPU 1, and its other threads (V8's GC and compiler
+ *   helpers, libuv's pool) on CPU 0: the runner moves them (BENCH_HELPER_CPUS, see warm-runner.ts).
+ *   Sharing CPU 1, a helper would take the main thread's CPU for a whole time slice (4 ms, seen in
+ *   /proc/self/task/<tid>/schedstat) in the middle of a timed request.
+ * Returns whether it could.
+ *
+ * Tried and dropped: real-time priority (chrt -f) for the children. It starved the kernel's softirq
+ * thread that delivers loopback packets and made every request about 2.7 times slower, which
+ * measures the scheduler, not the edge.
  */
-export function isolateChildren(): Isolation {
-  const pinned = cpus().length >= 2 && runs('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
-  const realtime = runs('chrt', ['-f', REALTIME_PRIORITY, 'true']);
-  isolation = { pinned, realtime };
-  return isolation;
+export function pinCpus(): boolean {
+  if (cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    pinned = true;
+  } catch {
+    pinned = false;
+  }
+  return pinned;
 }
+
+let pinned = false;
 
 export interface ChildOptions {
   readonly runner: string;
@@ -63,14 +50,13 @@ export function runChild<R extends RunnerMessage>(options: ChildOptions): Promis
   writeFileSync(options.configFile, JSON.stringify(options.config));
   const stdout = openSync(options.stdoutFile ?? '/dev/null', 'w');
   const args = [...(options.nodeArgs ?? []), options.runner];
-  const command = [
-    ...(isolation.realtime ? ['chrt', '-f', REALTIME_PRIORITY] : []),
-    ...(isolation.pinned ? ['taskset', '-c', '1'] : []),
-    process.execPath,
-    ...args,
-  ];
+  const command = [...(pinned ? ['taskset', '-c', '1'] : []), process.execPath, ...args];
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...options.env, BENCH_RUNNER_CONFIG: options.configFile },
+    env: {
+      ...options.env,
+      BENCH_RUNNER_CONFIG: options.configFile,
+      ...(pinned ? { BENCH_HELPER_CPUS: '0' } : {}),
+    },
     stdio: ['ignore', stdout, 'pipe', 'ipc'],
   });
   closeSync(stdout);

@@ -20,8 +20,7 @@ import {
   type RegistryServer,
 } from '../support/registry-server';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
-import type { Upstream } from '../support/upstream';
-import { startTokenUpstream } from './token-upstream';
+import { startTokenUpstream, type TokenUpstream } from './token-upstream';
 
 export const TABLE = 'customer-edge-registry-bench';
 export const SECRET_ID = 'customer-edge/cname-api-key';
@@ -37,7 +36,7 @@ export interface ClientCertificate {
 export interface Fixture {
   readonly registry: RegistryServer;
   readonly secrets: SecretsManagerStandIn;
-  readonly upstream: Upstream;
+  readonly upstream: TokenUpstream;
   readonly certificates: readonly ClientCertificate[];
   /** One API Gateway event per certificate, written to `eventsFile`. */
   readonly eventsFile: string;

@@ -8,14 +8,14 @@
  *   --warmup N         warm-up requests per handler (default 300)
  *   --cold-samples N   cold starts per handler (default 7)
  *   --cpu-prof         write a V8 CPU profile of the warm runner into .bench/profiles/
- *   --keep             keep the bundles, events and log in the printed directory
+ *   --keep             keep the bundles, events, log and raw warm samples in the printed directory
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundles } from './build';
-import { isolateChildren, runChild } from './children';
+import { pinCpus, runChild } from './children';
 import { API_KEY, startFixture, type Counters } from './fixture';
 import type { ColdResult, ColdRunnerConfig, HandlerName, WarmResult, WarmRunnerConfig } from './protocol';
 import {
@@ -70,16 +70,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stderr.write(`bench: ${line}\n`);
   };
 
-  const isolation = isolateChildren();
+  const cpuPinning = pinCpus();
   progress(
-    isolation.pinned
-      ? 'CPU pinning: stand-ins on CPU 0, measured processes on CPU 1'
+    cpuPinning
+      ? 'CPU pinning: stand-ins and the measured processes’ helper threads on CPU 0, their main threads on CPU 1'
       : 'CPU pinning unavailable (one CPU or no taskset): the processes share the CPUs',
-  );
-  progress(
-    isolation.realtime
-      ? 'measured processes at real-time priority (chrt -f)'
-      : 'real-time priority unavailable (no chrt, or not permitted): timings carry the machine’s preemptions',
   );
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   const fixture = await startFixture(dir).catch((error: unknown) => {
@@ -119,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         else measureEnd = fixture.counters();
       },
     });
+    if (values.keep) writeFileSync(join(dir, 'warm-result.json'), JSON.stringify(warm));
     const measured = diff(measureEnd, measureStart);
     const wholeRun = diff(fixture.counters(), beforeRun);
     const log = readFileSync(logFile, 'utf8');
@@ -258,8 +254,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         apiKeyInLogs: log.includes(API_KEY),
         nodeArgs: NODE_ARGS,
         machine: {
-          cpuPinning: isolation.pinned,
-          realtimePriority: isolation.realtime,
+          cpuPinning,
           cpus: cpus().length,
           cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
           node: process.version,

@@ -13,7 +13,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckMessage, HandlerName, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
@@ -28,9 +29,8 @@ const events = (JSON.parse(readFileSync(config.eventsFile, 'utf8')) as unknown[]
 
 /**
  * Untimed breaks between rounds: at most BUSY_MS of back-to-back requests, then PAUSE_MS idle. With
- * the upstream in-process the runner never waits on anything, so without breaks the kernel's real-time
- * throttling (when the parent runs it SCHED_FIFO) would stop it for 50 ms every second, and the
- * machine's own threads would only get its CPU by preempting a timed request.
+ * the upstream in-process the runner never waits on anything, so without breaks the machine's own
+ * threads would only get its CPU by preempting a timed request.
  */
 const BUSY_MS = 200;
 const PAUSE_MS = 10;
@@ -101,6 +101,16 @@ async function breathe(): Promise<void> {
   pauses.millis += busySince - now;
 }
 
+/** Moves every thread but the main one to the CPUs in BENCH_HELPER_CPUS (see children.ts' pinCpus). */
+function separateHelperThreads(): void {
+  const cpus = process.env.BENCH_HELPER_CPUS;
+  if (!cpus) return;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (tid === String(process.pid)) continue;
+    execFileSync('taskset', ['-p', '-c', cpus, tid], { stdio: 'ignore' });
+  }
+}
+
 async function main(): Promise<void> {
   const upstream = await startTokenUpstream();
   upstreamPort = upstream.port;
@@ -112,6 +122,7 @@ async function main(): Promise<void> {
     handler: (require(bundle) as { handler: Handler }).handler,
   }));
   const k = handlers.length;
+  separateHelperThreads();
 
   let n = 0;
   for (let i = 0; i < config.warmup; i += 1, n += 1) {
@@ -119,6 +130,8 @@ async function main(): Promise<void> {
     await breathe();
   }
 
+  // Again: threads started during the warm-up (libuv's pool, for one) move too.
+  separateHelperThreads();
   await phase('measure-start');
   const acceptedBefore = upstream.connections();
   measuring = true;
