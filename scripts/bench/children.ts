@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import type { AckMessage, RunnerMessage } from './protocol';
 
 /**
@@ -40,7 +40,11 @@ export interface ChildOptions {
   readonly env: Record<string, string>;
   /** Extra `node` flags (e.g. --enable-source-maps, --cpu-prof). */
   readonly nodeArgs?: readonly string[];
-  /** Where the child's stdout goes; /dev/null when omitted. */
+  /**
+   * Where the child's stdout ends up; discarded when omitted. Either way the child writes into a pipe
+   * this process drains, as a Lambda function's stdout is a pipe to the runtime's log collector (a
+   * synchronous write on Linux, like a file, but without the file system's cost per write).
+   */
   readonly stdoutFile?: string;
   /** Called on a phase mark; the child continues once it returns. */
   readonly onPhase?: (phase: 'measure-start' | 'measure-end') => void;
@@ -48,7 +52,6 @@ export interface ChildOptions {
 
 export function runChild<R extends RunnerMessage>(options: ChildOptions): Promise<R> {
   writeFileSync(options.configFile, JSON.stringify(options.config));
-  const stdout = openSync(options.stdoutFile ?? '/dev/null', 'w');
   const args = [...(options.nodeArgs ?? []), options.runner];
   const command = [...(pinned ? ['taskset', '-c', '1'] : []), process.execPath, ...args];
   const child = spawn(command[0]!, command.slice(1), {
@@ -57,9 +60,17 @@ export function runChild<R extends RunnerMessage>(options: ChildOptions): Promis
       BENCH_RUNNER_CONFIG: options.configFile,
       ...(pinned ? { BENCH_HELPER_CPUS: '0' } : {}),
     },
-    stdio: ['ignore', stdout, 'pipe', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  closeSync(stdout);
+  const stdoutDone = new Promise<void>((resolve, reject) => {
+    if (!options.stdoutFile) {
+      child.stdout!.resume().on('end', resolve);
+      return;
+    }
+    const sink = createWriteStream(options.stdoutFile);
+    sink.on('error', reject).on('finish', resolve);
+    child.stdout!.pipe(sink);
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
@@ -81,7 +92,7 @@ export function runChild<R extends RunnerMessage>(options: ChildOptions): Promis
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (result && code === 0) return resolve(result);
+      if (result && code === 0) return void stdoutDone.then(() => resolve(result!), reject);
       reject(
         new Error(
           `benchmark runner ${options.runner} failed (exit ${code ?? signal}): ${failure ?? ''}\n${stderr}`.trim(),
