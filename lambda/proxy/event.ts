@@ -29,16 +29,15 @@ function record(value: unknown): Loose | undefined {
 
 function stringPairs(single: unknown, multi: unknown, what: string): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
-  const seen = new Set<string>();
   const multiRecord = record(multi);
   if (multiRecord) {
-    for (const [name, values] of Object.entries(multiRecord)) {
+    for (const name of Object.keys(multiRecord)) {
+      const values = multiRecord[name];
       if (!Array.isArray(values)) throw new BadRequest(`malformed ${what}`);
       for (const value of values) {
         if (typeof value !== 'string') throw new BadRequest(`malformed ${what}`);
         pairs.push([name, value]);
       }
-      seen.add(name);
     }
   } else if (multi !== undefined && multi !== null) {
     throw new BadRequest(`malformed ${what}`);
@@ -46,8 +45,9 @@ function stringPairs(single: unknown, multi: unknown, what: string): Array<[stri
   const singleRecord = record(single);
   if (singleRecord) {
     // Only names the multi-value map lacks (API Gateway always sends both, consistently).
-    for (const [name, value] of Object.entries(singleRecord)) {
-      if (seen.has(name)) continue;
+    for (const name of Object.keys(singleRecord)) {
+      if (multiRecord && Object.hasOwn(multiRecord, name)) continue;
+      const value = singleRecord[name];
       if (typeof value !== 'string') throw new BadRequest(`malformed ${what}`);
       pairs.push([name, value]);
     }

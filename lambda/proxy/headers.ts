@@ -35,28 +35,44 @@ export const HOP_BY_HOP = [
 const REQUEST_DROPPED = new Set([...OWNED, ...HOP_BY_HOP]);
 const RESPONSE_DROPPED = new Set(HOP_BY_HOP);
 
-/** Lower-case names listed in every `Connection` header. */
-function connectionNamed(headers: ReadonlyArray<readonly [string, string]>): Set<string> {
-  const named = new Set<string>();
-  for (const [name, value] of headers) {
-    if (name.toLowerCase() !== 'connection') continue;
-    for (const token of value.split(',')) {
-      const t = token.trim().toLowerCase();
-      if (t) named.add(t);
-    }
+/** Adds the lower-case names a `Connection` header value lists. */
+function connectionTokens(value: string, named: Set<string> | undefined): Set<string> {
+  const set = named ?? new Set<string>();
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t) set.add(t);
   }
-  return named;
+  return set;
+}
+
+/** Whether a header name is `Connection`, without lower-casing every name on the hot path. */
+function isConnection(name: string): boolean {
+  return name.length === 10 && name.toLowerCase() === 'connection';
+}
+
+/**
+ * Calls `keep` for each client header the edge passes on: not one it owns, not hop-by-hop, not one a
+ * `Connection` header names. No intermediate arrays: this runs on every request.
+ */
+function forEachPassedHeader(
+  headers: ReadonlyArray<readonly [string, string]>,
+  keep: (name: string, lower: string, value: string) => void,
+): void {
+  let named: Set<string> | undefined;
+  for (const [name, value] of headers) if (isConnection(name)) named = connectionTokens(value, named);
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (!REQUEST_DROPPED.has(lower) && !named?.has(lower)) keep(name, lower, value);
+  }
 }
 
 /** Client headers minus everything the edge owns, hop-by-hop headers and those `Connection` names. */
 export function filterClientHeaders(
   headers: ReadonlyArray<readonly [string, string]>,
 ): Array<readonly [string, string]> {
-  const named = connectionNamed(headers);
-  return headers.filter(([name]) => {
-    const lower = name.toLowerCase();
-    return !REQUEST_DROPPED.has(lower) && !named.has(lower);
-  });
+  const kept: Array<readonly [string, string]> = [];
+  forEachPassedHeader(headers, (name, _lower, value) => kept.push([name, value]));
+  return kept;
 }
 
 export interface OwnHeaders {
@@ -80,15 +96,14 @@ export function upstreamHeaders(
   own: OwnHeaders,
 ): OutgoingHttpHeaders {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of filterClientHeaders(clientHeaders)) {
+  forEachPassedHeader(clientHeaders, (name, lower, value) => {
     validateHeaderName(name);
     validateHeaderValue(name, value);
-    const lower = name.toLowerCase();
     const existing = out[lower];
     if (existing === undefined) out[lower] = value;
     else if (Array.isArray(existing)) existing.push(value);
     else out[lower] = [existing, value];
-  }
+  });
   out.host = own.host;
   out['cname-api-key'] = own.apiKey;
   out['client-certificate'] = own.clientCertificate;
@@ -100,14 +115,15 @@ export function upstreamHeaders(
 
 /** Upstream response headers (raw name/value list) as API Gateway multi-value headers, hop-by-hop dropped. */
 export function responseHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
-  const named = connectionNamed(pairs);
+  let named: Set<string> | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (isConnection(rawHeaders[i]!)) named = connectionTokens(rawHeaders[i + 1]!, named);
+  }
   const out: Record<string, string[]> = {};
-  for (const [name, value] of pairs) {
-    const lower = name.toLowerCase();
-    if (RESPONSE_DROPPED.has(lower) || named.has(lower)) continue;
-    (out[lower] ??= []).push(value);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const lower = rawHeaders[i]!.toLowerCase();
+    if (RESPONSE_DROPPED.has(lower) || named?.has(lower)) continue;
+    (out[lower] ??= []).push(rawHeaders[i + 1]!);
   }
   return out;
 }
