@@ -18,26 +18,28 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-function rawExchange(chunks: readonly string[], expectedAnswers: number): Promise<string> {
+/** Sends the chunks 20 ms apart (each its own packet), then collects answers for 150 ms more. */
+function rawExchange(chunks: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(upstream.port, '127.0.0.1');
     let received = '';
     socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      received += d;
-      if (received.split('HTTP/1.1 ').length - 1 >= expectedAnswers && received.endsWith(TOKEN_RESPONSE)) {
-        socket.destroy();
-        resolve(received);
-      }
-    });
-    socket.on('end', () => resolve(received));
+    socket.on('data', (d: string) => (received += d));
     socket.on('error', reject);
-    // Each chunk its own packet: written 20 ms apart.
     socket.on('connect', () => {
       chunks.forEach((chunk, i) => setTimeout(() => socket.write(chunk), i * 20));
+      setTimeout(
+        () => {
+          socket.destroy();
+          resolve(received);
+        },
+        chunks.length * 20 + 150,
+      );
     });
   });
 }
+
+const answers = (text: string): number => text.split('HTTP/1.1 ').length - 1;
 
 describe('benchmark token upstream', () => {
   it('reads Content-Length, treats no length as no body, and refuses chunked bodies', () => {
@@ -74,18 +76,23 @@ describe('benchmark token upstream', () => {
   });
 
   it('answers a request split across packets, and pipelined requests, once each', async () => {
-    const one = 'POST /oauth/token HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello';
-    const split = await rawExchange([one.slice(0, 20), one.slice(20, 50), one.slice(50)], 1);
-    expect(split.split('HTTP/1.1 200 OK').length - 1).toBe(1);
-    const pipelined = await rawExchange([one + one + 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'], 3);
-    expect(pipelined.split('HTTP/1.1 200 OK').length - 1).toBe(3);
+    // Bodies that look like a request head: read as anything but a body, they would draw extra answers.
+    const one = 'POST /oauth/token HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\nh\r\n\r\nlo';
+    const split = await rawExchange([one.slice(0, 20), one.slice(20, 50), one.slice(50)]);
+    expect(answers(split)).toBe(1);
+    expect(split).toContain('HTTP/1.1 200 OK');
+    // Node's two spellings take a fast path; any other spelling the general one.
+    const odd = 'POST /oauth/token HTTP/1.1\r\nHost: a\r\nCONTENT-length:  5 \r\n\r\n\r\n\r\nc';
+    const lower = 'POST /oauth/token HTTP/1.1\r\ncontent-length:6\r\n\r\nx\r\n\r\ny';
+    const pipelined = await rawExchange([one + odd + lower + 'GET / HTTP/1.1\r\nHost: a\r\n\r\n']);
+    expect(answers(pipelined)).toBe(4);
+    expect(pipelined.split('HTTP/1.1 200 OK').length - 1).toBe(4);
   });
 
   it('refuses a chunked request with 400 and closes', async () => {
-    const answer = await rawExchange(
-      ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
-      1,
-    );
+    const answer = await rawExchange([
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    ]);
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).not.toContain(TOKEN_RESPONSE);
   });
