@@ -66,7 +66,7 @@ export function createForwarder(target: URL, timeoutMs: number, trustedCa?: stri
         servername,
         method: req.method,
         path: req.pathAndQuery,
-        headers: req.headers,
+        headers: rawHeaders(req.headers),
         setHost: false,
       });
       const timer = setTimeout(
@@ -130,6 +130,22 @@ export function createForwarder(target: URL, timeoutMs: number, trustedCa?: stri
       throw classify(error);
     }
   };
+}
+
+/**
+ * The header object as Node's raw name/value list, in the same order, one entry per value. Node then
+ * writes the list as it is (still validating every name and value) instead of first building its own
+ * header map: a few µs and a few hundred bytes less on every request.
+ */
+function rawHeaders(headers: OutgoingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+    else raw.push(name, String(value));
+  }
+  return raw;
 }
 
 function classify(error: unknown): Error {
