@@ -14,7 +14,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { subscribe } from 'node:diagnostics_channel';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckMessage, HandlerName, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
@@ -107,7 +107,12 @@ function separateHelperThreads(): void {
   if (!cpus) return;
   for (const tid of readdirSync('/proc/self/task')) {
     if (tid === String(process.pid)) continue;
-    execFileSync('taskset', ['-p', '-c', cpus, tid], { stdio: 'ignore' });
+    try {
+      execFileSync('taskset', ['-p', '-c', cpus, tid], { stdio: 'ignore' });
+    } catch (error) {
+      // A thread that ended in the meantime needs no moving; any other failure is the benchmark's.
+      if (existsSync(`/proc/self/task/${tid}`)) throw error;
+    }
   }
 }
 
