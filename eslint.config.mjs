@@ -2,7 +2,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'cdk.out/**', '.local/**', 'coverage/**', 'dist/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      '.local/**',
+      '.bench/**',
+      'coverage/**',
+      'dist/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   ...tseslint.configs.recommended,
   {
