@@ -70,13 +70,13 @@ function collect(req: IncomingMessage): Promise<ReceivedRequest> {
   });
 }
 
-export async function startUpstream(port = 0, record = true): Promise<Upstream> {
+export async function startUpstream(port = 0): Promise<Upstream> {
   const received: ReceivedRequest[] = [];
   let responder: Responder = echo;
   let connections = 0;
   const server = createServer((req, res) => {
     void collect(req).then((request) => {
-      if (record) received.push(request);
+      received.push(request);
       responder(request, res);
     });
   });
