@@ -7,7 +7,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CONTEXT_KEYS, ConfigError, checkCaBundle, parseConfig, type RawContext } from './config';
+import { CONTEXT_KEYS, ConfigError, checkCaBundle, parseConfig, type RawContext } from '../lib/config';
 import { CustomerEdgeStack, STACK_NAME } from '../lib/customer-edge-stack';
 
 function main(): void {

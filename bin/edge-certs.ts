@@ -1,8 +1,8 @@
 /**
  * Entry of the admin CLI `edge-certs` (`npx edge-certs …`, `npm run certs -- …`).
- * The implementation lives in src/cli/; this file only wires it to the process.
+ * The implementation lives in cli/; this file only wires it to the process.
  */
-import { main } from '../src/cli/main';
+import { main } from '../cli/main';
 
 // Node.js 20 is this project's local runtime (CONTRACT 1): the SDK's nine-line notice about Node 22
 // would follow every command's output. An explicit setting still wins.

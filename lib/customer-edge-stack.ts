@@ -8,7 +8,7 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { ALLOWED_METHODS, type EdgeConfig } from '../bin/config';
+import { ALLOWED_METHODS, type EdgeConfig } from './config';
 import { EdgeAlarms } from './alarms';
 import { CustomDomainEdge } from './custom-domain-edge';
 import { MtlsApi } from './mtls-api';

@@ -6,7 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { REGISTRY_KEY, REGISTRY_TTL_ATTRIBUTE } from '../lambda/shared/registry-model';
+import { REGISTRY_KEY, REGISTRY_TTL_ATTRIBUTE } from '../shared/registry-model';
 
 /** Logical ID of the table in the template (pinned by a test: changing it would replace the table). */
 export const REGISTRY_TABLE_LOGICAL_ID = 'RegistryTable';

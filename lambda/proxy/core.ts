@@ -7,7 +7,7 @@ import {
   analyzeClientCertificate,
   type CaBundle,
   type ClientCertificateAnalysis,
-} from '../shared/certificate';
+} from '../../shared/certificate';
 import type { ProxyConfig } from './config';
 import { decide, precheck, type CaVerifiedStatus, type RejectReason } from './decision';
 import { BadRequest, pathOf, readEvent, type EdgeRequest } from './event';

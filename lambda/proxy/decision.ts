@@ -2,8 +2,8 @@
  * The decision table of CONTRACT 2.1, as pure functions over the certificate analysis, the clock and
  * the registry's answer.
  */
-import { isWithinValidity, type ClientCertificateAnalysis } from '../shared/certificate';
-import type { RegistryVerdict } from '../shared/registry-model';
+import { isWithinValidity, type ClientCertificateAnalysis } from '../../shared/certificate';
+import type { RegistryVerdict } from '../../shared/registry-model';
 import type { CaSignedPolicy } from './config';
 
 /** Why a certificate was refused (logged and counted; the client only sees `invalid_client`). */

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
-import { CaBundle } from '../shared/certificate';
+import { CaBundle } from '../../shared/certificate';
 import { loadConfig } from './config';
 import { createProxy } from './core';
 import { createForwarder } from './forward';

@@ -4,7 +4,7 @@
  * (the handler fails closed with 503); they are never cached.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { REGISTRY_KEY, verdictFromItem } from '../shared/registry-model';
+import { REGISTRY_KEY, verdictFromItem } from '../../shared/registry-model';
 import { TtlCache } from './cache';
 import type { RegistryAnswer } from './decision';
 

@@ -15,8 +15,8 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { activeSelfSignedPems, scanRegistry } from '../shared/registry-store';
-import { assembleTruststore, type TruststoreFinding } from '../shared/truststore';
+import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
+import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
 import { BuilderMetric } from './contract';
 
 /** S3 user metadata key holding the SHA-256 (hex) of the truststore text, to skip identical uploads. */

@@ -3,7 +3,7 @@
  * and preferred. Real handshakes against the local edge (demo PKI), Node's tls and curl.
  */
 import { readFileSync } from 'node:fs';
-import { startLocalEdge, type LocalEdge } from '../../scripts/local-edge/edge';
+import { startLocalEdge, type LocalEdge } from '../../local/edge/edge';
 import { curl, httpsRequest, type ClientRequest } from './clients';
 import { tempDir, type TempDir } from './edge-harness';
 

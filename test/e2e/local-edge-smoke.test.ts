@@ -34,17 +34,7 @@ it('prints working curl commands and stops cleanly on SIGINT', async () => {
   // when it does not acknowledge a relayed signal within 30 ms, which happens on a busy machine.)
   child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'scripts/local-edge/main.ts',
-      '--port',
-      '0',
-      '--registry-port',
-      '0',
-      '--state-dir',
-      tmp.dir,
-    ],
+    ['--import', 'tsx', 'local/edge/main.ts', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -6,13 +6,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { X509Certificate } from 'node:crypto';
 import { Agent } from 'node:https';
-import {
-  createCertificate,
-  createTestPki,
-  type IssuedCertificate,
-  type TestPki,
-} from '../../scripts/support/pki';
-import { startEdgeServer, type EdgeServer, type RequestRecord } from '../../scripts/local-edge/server';
+import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
+import { startEdgeServer, type EdgeServer, type RequestRecord } from '../../local/edge/server';
 import { httpsRequest, json } from './clients';
 
 const DAY = 24 * 3600_000;

@@ -5,13 +5,8 @@
  * reads its configuration once per process (registry cache TTL 1 s here, for the revocation test).
  */
 import { Agent } from 'node:https';
-import {
-  createCertificate,
-  createTestPki,
-  type IssuedCertificate,
-  type TestPki,
-} from '../../scripts/support/pki';
-import { redactingEcho, startLocalEdge, type LocalEdge } from '../../scripts/local-edge/edge';
+import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
+import { redactingEcho, startLocalEdge, type LocalEdge } from '../../local/edge/edge';
 import { readFileSync } from 'node:fs';
 import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
 import { edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';

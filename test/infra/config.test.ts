@@ -1,9 +1,9 @@
 /**
- * bin/config.ts: every required context key missing, and every malformed key, fails with ONE line that
+ * lib/config.ts: every required context key missing, and every malformed key, fails with ONE line that
  * names the key, the bad value and the fix.
  */
-import { ConfigError, checkCaBundle, parseConfig, type RawContext } from '../../bin/config';
-import { createCertificate, createTestPki } from '../../scripts/support/pki';
+import { ConfigError, checkCaBundle, parseConfig, type RawContext } from '../../lib/config';
+import { createCertificate, createTestPki } from '../../stand-ins/pki';
 
 const VALID: RawContext = {
   domainName: 'auth.example.com',

@@ -8,9 +8,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type RawContext } from '../../bin/config';
+import { parseConfig, type RawContext } from '../../lib/config';
 import { CustomerEdgeStack, STACK_NAME } from '../../lib/customer-edge-stack';
-import { createTestPki } from '../../scripts/support/pki';
+import { createTestPki } from '../../stand-ins/pki';
 
 export const REQUIRED_CONTEXT = {
   domainName: 'auth.example.com',

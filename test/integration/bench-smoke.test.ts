@@ -36,7 +36,7 @@ interface BenchRun {
 
 function runBench(args: readonly string[]): Promise<BenchRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/bench/main.ts', ...args], {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'local/bench/main.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,7 +10,7 @@ import {
   requestBodyLength,
   startTokenUpstream,
   type TokenUpstream,
-} from '../../scripts/bench/token-upstream';
+} from '../../local/bench/token-upstream';
 
 let upstream: TokenUpstream;
 beforeAll(async () => {

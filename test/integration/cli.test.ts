@@ -10,20 +10,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { inspectCertificate } from '../../lambda/shared/certificate';
-import { ttlFor, type RegistryEntry } from '../../lambda/shared/registry-model';
-import { subjectGuardKey } from '../../lambda/shared/registry-store';
-import { main } from '../../src/cli/main';
-import { startCloudFormationStandIn, type CloudFormationStandIn } from '../../scripts/support/cloudformation';
-import { createCertificate, createTestPki, type TestPki } from '../../scripts/support/pki';
-import { opensslSelfSigned } from '../../scripts/support/openssl';
+import { inspectCertificate } from '../../shared/certificate';
+import { ttlFor, type RegistryEntry } from '../../shared/registry-model';
+import { subjectGuardKey } from '../../shared/registry-store';
+import { main } from '../../cli/main';
+import { startCloudFormationStandIn, type CloudFormationStandIn } from '../../stand-ins/cloudformation';
+import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
+import { opensslSelfSigned } from '../../stand-ins/openssl';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
-} from '../../scripts/support/registry-server';
+} from '../../stand-ins/registry-server';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/edge-certs.js');

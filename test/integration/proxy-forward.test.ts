@@ -5,8 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { createForwarder, UpstreamFailure, UpstreamTimeout } from '../../lambda/proxy/forward';
-import { close, listen } from '../../scripts/support/listen';
-import { createCertificate } from '../../scripts/support/pki';
+import { close, listen } from '../../stand-ins/listen';
+import { createCertificate } from '../../stand-ins/pki';
 
 function request(body = 'x=1') {
   return {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificate, type IssuedCertificate } from '../../scripts/support/pki';
+import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
 import { apiGatewayEvent } from '../support/events';
 import {
   API_KEY,

@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { inspectCertificate } from '../../lambda/shared/certificate';
-import { REGISTRY_TTL_ATTRIBUTE, ttlFor, type RegistryEntry } from '../../lambda/shared/registry-model';
+import { inspectCertificate } from '../../shared/certificate';
+import { REGISTRY_TTL_ATTRIBUTE, ttlFor, type RegistryEntry } from '../../shared/registry-model';
 import {
   GUARD_STALE_MS,
   activeSelfSignedPems,
@@ -10,13 +10,13 @@ import {
   revokeEntry,
   scanRegistry,
   subjectGuardKey,
-} from '../../lambda/shared/registry-store';
-import { createCertificate } from '../../scripts/support/pki';
+} from '../../shared/registry-store';
+import { createCertificate } from '../../stand-ins/pki';
 import {
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
-} from '../../scripts/support/registry-server';
+} from '../../stand-ins/registry-server';
 
 const DAY = 86_400_000;
 let server: RegistryServer;

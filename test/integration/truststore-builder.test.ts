@@ -2,7 +2,7 @@
  * The truststore builder for real against dynalite (DynamoDB) and s3rver (S3), both started here on
  * port 0. What is not real, and why:
  * - s3rver has no object versioning (PutObject returns no VersionId): the "versioned" client adds
- *   VersionId := ETag with an SDK middleware (scripts/support/s3-server.ts). One test uses s3rver as is
+ *   VersionId := ETag with an SDK middleware (stand-ins/s3-server.ts). One test uses s3rver as is
  *   to prove the builder refuses an unversioned bucket.
  * - API Gateway's control plane (GetDomainName / UpdateDomainName) has no local stand-in: SDK mock.
  * CloudFormation's response URL is a real local HTTP server.
@@ -21,24 +21,19 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
-import { inspectCertificate, splitPemBlocks } from '../../lambda/shared/certificate';
-import { itemFromEntry, ttlFor, type RegistryEntry } from '../../lambda/shared/registry-model';
+import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
+import { itemFromEntry, ttlFor, type RegistryEntry } from '../../shared/registry-model';
 import { BuilderMetric, INSPECT_ACTION } from '../../lambda/truststore-builder/contract';
 import { SHA256_METADATA_KEY, syncTruststore, type BuilderDeps } from '../../lambda/truststore-builder/core';
 import { createHandler, type CustomResourceResult } from '../../lambda/truststore-builder/handler';
-import { close, listen } from '../../scripts/support/listen';
-import {
-  createCertificate,
-  createTestPki,
-  type IssuedCertificate,
-  type TestPki,
-} from '../../scripts/support/pki';
+import { close, listen } from '../../stand-ins/listen';
+import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
 import {
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
-} from '../../scripts/support/registry-server';
-import { startS3Server, type S3Server } from '../../scripts/support/s3-server';
+} from '../../stand-ins/registry-server';
+import { startS3Server, type S3Server } from '../../stand-ins/s3-server';
 
 const TABLE = 'registry';
 const BUCKET = 'truststore';

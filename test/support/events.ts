@@ -1,2 +1,2 @@
-/** The API Gateway event builder lives in scripts/support (the benchmark uses it too); one copy. */
-export * from '../../scripts/support/events';
+/** The API Gateway event builder lives in stand-ins/ (the benchmark uses it too); one copy. */
+export * from '../../stand-ins/events';

@@ -9,23 +9,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectCertificate } from '../../lambda/shared/certificate';
-import { itemFromEntry, type RegistryStatus } from '../../lambda/shared/registry-model';
-import { entryForCertificate } from '../../lambda/shared/registry-store';
-import { close, listen } from '../../scripts/support/listen';
-import { createTestPki, type TestPki } from '../../scripts/support/pki';
+import { inspectCertificate } from '../../shared/certificate';
+import { itemFromEntry, type RegistryStatus } from '../../shared/registry-model';
+import { entryForCertificate } from '../../shared/registry-store';
+import { close, listen } from '../../stand-ins/listen';
+import { createTestPki, type TestPki } from '../../stand-ins/pki';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
-} from '../../scripts/support/registry-server';
-import {
-  startSecretsManagerStandIn,
-  type SecretsManagerStandIn,
-} from '../../scripts/support/secrets-manager';
-import { startUpstream, type Upstream } from '../../scripts/support/upstream';
+} from '../../stand-ins/registry-server';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
+import { startUpstream, type Upstream } from '../../stand-ins/upstream';
 
 export type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

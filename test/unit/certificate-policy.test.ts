@@ -6,9 +6,9 @@ import {
   policyProblems,
   signatureAlgorithmOf,
   signatureProblem,
-} from '../../lambda/shared/certificate-policy';
-import { createCertificate } from '../../scripts/support/pki';
-import { opensslSelfSigned } from '../../scripts/support/openssl';
+} from '../../shared/certificate-policy';
+import { createCertificate } from '../../stand-ins/pki';
+import { opensslSelfSigned } from '../../stand-ins/openssl';
 
 const x509 = (pem: string): X509Certificate => new X509Certificate(pem);
 

@@ -12,8 +12,8 @@ import {
   isWithinValidity,
   normalizeThumbprint,
   thumbprintOf,
-} from '../../lambda/shared/certificate';
-import { createCertificate, createTestPki, type TestPki } from '../../scripts/support/pki';
+} from '../../shared/certificate';
+import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
 
 let pki: TestPki;
 let bundle: CaBundle;

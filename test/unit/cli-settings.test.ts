@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientSettings, hasConfiguredCredentials, isLoopbackUrl } from '../../src/cli/aws';
+import { clientSettings, hasConfiguredCredentials, isLoopbackUrl } from '../../cli/aws';
 
 let home: string;
 beforeAll(() => {

@@ -7,8 +7,8 @@ import {
   responseFromResult,
   splitTarget,
   type ReceivedHttpRequest,
-} from '../../scripts/local-edge/event';
-import { createTestPki, type TestPki } from '../../scripts/support/pki';
+} from '../../local/edge/event';
+import { createTestPki, type TestPki } from '../../stand-ins/pki';
 
 let pki: TestPki;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
-import { CaBundle, analyzeClientCertificate } from '../../lambda/shared/certificate';
+import { CaBundle, analyzeClientCertificate } from '../../shared/certificate';
 import { decide, precheck, type RegistryAnswer } from '../../lambda/proxy/decision';
-import { createCertificate, createTestPki, type TestPki } from '../../scripts/support/pki';
+import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
 
 const none: RegistryAnswer = { state: 'none' };
 const entry = (kind: 'self-signed' | 'ca-signed', status: 'active' | 'revoked'): RegistryAnswer => ({

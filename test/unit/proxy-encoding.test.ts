@@ -6,8 +6,8 @@ import {
   analyzeClientCertificate,
   encodeClientCertificateHeader,
   inspectCertificate,
-} from '../../lambda/shared/certificate';
-import { createCertificate, createTestPki, type TestPki } from '../../scripts/support/pki';
+} from '../../shared/certificate';
+import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
 
 /** nginx's escaping for $ssl_client_escaped_cert: every byte except A-Z a-z 0-9 - . _ ~ as uppercase %XX. */
 function nginxEscape(text: string): string {

@@ -1,13 +1,13 @@
 import { rootCertificates } from 'node:tls';
-import { inspectCertificate } from '../../lambda/shared/certificate';
+import { inspectCertificate } from '../../shared/certificate';
 import {
   MAX_TRUSTSTORE_BYTES,
   assembleTruststore,
   checkTruststore,
   type TruststoreResult,
-} from '../../lambda/shared/truststore';
-import { createCertificate, createTestPki, type TestPki } from '../../scripts/support/pki';
-import { opensslSelfSigned } from '../../scripts/support/openssl';
+} from '../../shared/truststore';
+import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
+import { opensslSelfSigned } from '../../stand-ins/openssl';
 
 const DAY = 86_400_000;
 const inDays = (days: number): Date => new Date(Date.now() + days * DAY);

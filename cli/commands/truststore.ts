@@ -1,13 +1,9 @@
 /** `truststore build` and `truststore check`: the shared checks of CONTRACT 6.2, printed for people. */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { inspectCertificate, splitPemBlocks } from '../../../lambda/shared/certificate';
-import { activeSelfSignedPems, scanRegistry } from '../../../lambda/shared/registry-store';
-import {
-  assembleTruststore,
-  checkTruststore,
-  type TruststoreResult,
-} from '../../../lambda/shared/truststore';
+import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
+import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
+import { assembleTruststore, checkTruststore, type TruststoreResult } from '../../shared/truststore';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../errors';
 import type { Command } from './spec';
 

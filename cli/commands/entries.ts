@@ -1,7 +1,7 @@
 /** `revoke`, `remove`, `show` and `list`. */
-import { normalizeThumbprint, type InspectedCertificate } from '../../../lambda/shared/certificate';
-import type { RegistryEntry } from '../../../lambda/shared/registry-model';
-import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../../lambda/shared/registry-store';
+import { normalizeThumbprint, type InspectedCertificate } from '../../shared/certificate';
+import type { RegistryEntry } from '../../shared/registry-model';
+import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../shared/registry-store';
 import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
 import { describe, readCertificateFile } from '../files';

@@ -8,18 +8,18 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { inspectCertificate } from '../../lambda/shared/certificate';
-import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../lambda/shared/registry-store';
-import { assembleTruststore, type TruststoreFinding } from '../../lambda/shared/truststore';
+import { inspectCertificate } from '../../shared/certificate';
+import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../shared/registry-store';
+import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
 import {
   createRegistryTable,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   startRegistryServer,
   type RegistryServer,
-} from '../support/registry-server';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
-import { echo, startUpstream, type Responder, type Upstream } from '../support/upstream';
+} from '../../stand-ins/registry-server';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
+import { echo, startUpstream, type Responder, type Upstream } from '../../stand-ins/upstream';
 import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { startEdgeServer, type EdgeServer, type ProxyHandler, type RequestRecord } from './server';
 import type { TlsProfile } from './tls-profile';

@@ -1,8 +1,8 @@
 /** `register` (self-signed) and `allow` (CA-signed): one or many certificate files, with a summary. */
-import { admissionFindings } from '../../../lambda/shared/certificate-policy';
-import type { InspectedCertificate } from '../../../lambda/shared/certificate';
-import type { RegistryEntry } from '../../../lambda/shared/registry-model';
-import { allowCaSigned, registerSelfSigned } from '../../../lambda/shared/registry-store';
+import { admissionFindings } from '../../shared/certificate-policy';
+import type { InspectedCertificate } from '../../shared/certificate';
+import type { RegistryEntry } from '../../shared/registry-model';
+import { allowCaSigned, registerSelfSigned } from '../../shared/registry-store';
 import type { Context } from '../context';
 import { CliError, EXIT_OK, EXIT_USAGE } from '../errors';
 import { describe, expandCertificatePaths, readCertificateFile } from '../files';

@@ -8,18 +8,18 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectCertificate } from '../../lambda/shared/certificate';
-import { itemFromEntry, ttlFor } from '../../lambda/shared/registry-model';
-import { apiGatewayEvent } from '../support/events';
-import { createCertificate, createTestPki, type IssuedCertificate, type KeySpec } from '../support/pki';
+import { inspectCertificate } from '../../shared/certificate';
+import { itemFromEntry, ttlFor } from '../../shared/registry-model';
+import { apiGatewayEvent } from '../../stand-ins/events';
+import { createCertificate, createTestPki, type IssuedCertificate, type KeySpec } from '../../stand-ins/pki';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
-} from '../support/registry-server';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../support/secrets-manager';
+} from '../../stand-ins/registry-server';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
 import { startTokenUpstream, type TokenUpstream } from './token-upstream';
 
 export const TABLE = 'customer-edge-registry-bench';

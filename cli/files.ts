@@ -1,11 +1,7 @@
 /** Certificate files given on the command line: one certificate per file, PEM or DER; directories expand. */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  inspectCertificate,
-  splitPemBlocks,
-  type InspectedCertificate,
-} from '../../lambda/shared/certificate';
+import { inspectCertificate, splitPemBlocks, type InspectedCertificate } from '../shared/certificate';
 import { usageError } from './errors';
 
 const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|der)$/i;

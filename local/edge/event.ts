@@ -19,7 +19,7 @@ import type {
   APIGatewayEventClientCertificate,
 } from 'aws-lambda';
 import type { X509Certificate } from 'node:crypto';
-import { formatDn } from '../../lambda/shared/certificate';
+import { formatDn } from '../../shared/certificate';
 
 /** The HTTP request as the TLS server received it. */
 export interface ReceivedHttpRequest {

@@ -57,10 +57,10 @@ export async function buildBundles(outDir: string): Promise<BenchBundles> {
   });
   await Promise.all([
     build(lambdaBuildOptions(PROXY_ENTRY, handler)),
-    build(lambdaBuildOptions('scripts/bench/baseline.ts', baseline)),
-    build(lambdaBuildOptions('scripts/bench/baseline-http.ts', httpBaseline)),
-    build(runner('scripts/bench/warm-runner.ts', warmRunner)),
-    build(runner('scripts/bench/cold-runner.ts', coldRunner)),
+    build(lambdaBuildOptions('local/bench/baseline.ts', baseline)),
+    build(lambdaBuildOptions('local/bench/baseline-http.ts', httpBaseline)),
+    build(runner('local/bench/warm-runner.ts', warmRunner)),
+    build(runner('local/bench/cold-runner.ts', coldRunner)),
   ]);
   return {
     handler,

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { Server } from 'node:http';
-import { REGISTRY_KEY } from '../../lambda/shared/registry-model';
+import { REGISTRY_KEY } from '../shared/registry-model';
 import { close, listen } from './listen';
 
 export interface RegistryServer {

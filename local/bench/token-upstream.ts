@@ -9,7 +9,7 @@
  * else with 400, which the benchmark treats as a failure, never as a measurement.
  */
 import { createServer, type Socket } from 'node:net';
-import { listen } from '../support/listen';
+import { listen } from '../../stand-ins/listen';
 
 export const TOKEN_RESPONSE = JSON.stringify({
   access_token: `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${'x'.repeat(600)}.${'s'.repeat(342)}`,

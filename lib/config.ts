@@ -5,7 +5,7 @@
  *
  * Every failure is one line naming the key, the bad value and the fix.
  */
-import { checkTruststore } from '../lambda/shared/truststore';
+import { checkTruststore } from '../shared/truststore';
 import { CLIENT_IP_HEADERS, DEFAULT_ALLOWED_PATHS, type CaSignedPolicy } from '../lambda/proxy/config';
 
 /** Methods the mTLS API exposes for each path the proxy may forward (the Auth0 mTLS endpoint aliases). */

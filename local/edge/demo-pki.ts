@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCertificate } from '../support/pki';
+import { createCertificate } from '../../stand-ins/pki';
 
 const DAY = 24 * 3600_000;
 

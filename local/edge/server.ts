@@ -11,8 +11,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { formatDn } from '../../lambda/shared/certificate';
-import { listen } from '../support/listen';
+import { formatDn } from '../../shared/certificate';
+import { listen } from '../../stand-ins/listen';
 import {
   buildProxyEvent,
   INTERNAL_SERVER_ERROR,
