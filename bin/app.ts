@@ -8,7 +8,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONTEXT_KEYS, ConfigError, checkCaBundle, parseConfig, type RawContext } from '../lib/config';
-import { CustomerEdgeStack, STACK_NAME } from '../lib/customer-edge-stack';
+import { CustomerEdgeStack } from '../lib/customer-edge-stack';
+import { STACK_NAME } from '../shared/contracts/stack';
 
 function main(): void {
   const app = new App();

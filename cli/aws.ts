@@ -9,14 +9,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { STACK_NAME, STACK_OUTPUTS } from '../shared/contracts/stack';
 import { failure, usageError } from './errors';
 import type { CliIo } from './io';
 
 type Env = CliIo['env'];
 
-/** The stack output that names the registry table (CONTRACT 6.1). */
-export const REGISTRY_TABLE_OUTPUT = 'RegistryTableName';
-export const DEFAULT_STACK = 'CustomerEdge';
+/** The stack output that names the registry table. */
+const REGISTRY_TABLE_OUTPUT = STACK_OUTPUTS.registryTableName;
 
 const LOOPBACK_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOOPBACK_REGION = 'us-east-1';
@@ -99,7 +99,7 @@ export async function resolveTableName(
 ): Promise<string> {
   if (options.table) return options.table;
   if (env.REGISTRY_TABLE_NAME) return env.REGISTRY_TABLE_NAME;
-  const stack = options.stack ?? DEFAULT_STACK;
+  const stack = options.stack ?? STACK_NAME;
   const hint = 'pass --table NAME or set REGISTRY_TABLE_NAME';
   let outputs: Output[] | undefined;
   try {

@@ -7,8 +7,8 @@ import { allowCommand, registerCommand } from './commands/register';
 import { listCommand, removeCommand, revokeCommand, showCommand } from './commands/entries';
 import type { Command, Options, Values } from './commands/spec';
 import { truststoreBuildCommand, truststoreCheckCommand } from './commands/truststore';
+import { STACK_NAME } from '../shared/contracts/stack';
 import { Context } from './context';
-import { DEFAULT_STACK } from './aws';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import type { CliIo } from './io';
 
@@ -34,7 +34,7 @@ const GLOBAL_OPTIONS = {
 const GLOBAL_HELP = [
   '  --table NAME      the registry table (default: $REGISTRY_TABLE_NAME, else the RegistryTableName',
   `                    output of the deployed stack)`,
-  `  --stack NAME      the stack to read that output from (default: ${DEFAULT_STACK})`,
+  `  --stack NAME      the stack to read that output from (default: ${STACK_NAME})`,
   '  -h, --help        this help',
 ];
 

@@ -12,8 +12,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { BUILDER_SERVICE_NAME, BuilderMetric } from '../lambda/truststore-builder/contract';
-import { METRICS_NAMESPACE } from './proxy-function';
+import { BUILDER_SERVICE_NAME, BuilderMetric } from '../shared/contracts/truststore-builder';
+import { METRICS_NAMESPACE } from '../shared/contracts/telemetry';
 
 export interface EdgeAlarmsProps {
   readonly proxy: lambda.IFunction;

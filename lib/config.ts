@@ -6,14 +6,14 @@
  * Every failure is one line naming the key, the bad value and the fix.
  */
 import { checkTruststore } from '../shared/truststore';
-import { CLIENT_IP_HEADERS, DEFAULT_ALLOWED_PATHS, type CaSignedPolicy } from '../lambda/proxy/config';
-
-/** Methods the mTLS API exposes for each path the proxy may forward (the Auth0 mTLS endpoint aliases). */
-export const ALLOWED_METHODS: Readonly<Record<(typeof DEFAULT_ALLOWED_PATHS)[number], readonly string[]>> = {
-  '/oauth/token': ['POST'],
-  '/oauth/par': ['POST'],
-  '/userinfo': ['GET', 'POST'],
-};
+import {
+  ALLOWED_METHODS,
+  CLIENT_IP_HEADERS,
+  EDGE_PATHS,
+  type CaSignedPolicy,
+  type ClientIpHeader,
+  type EdgePath,
+} from '../shared/contracts/proxy';
 
 export interface HostedZoneConfig {
   readonly id: string;
@@ -39,8 +39,8 @@ export interface EdgeConfig {
   /** @default - the stack creates an empty secret to be filled in */
   readonly cnameApiKeySecretArn?: string;
   readonly caSignedPolicy: CaSignedPolicy;
-  readonly clientIpHeader: string;
-  readonly allowedPaths: readonly (keyof typeof ALLOWED_METHODS)[];
+  readonly clientIpHeader: ClientIpHeader;
+  readonly allowedPaths: readonly EdgePath[];
   /** @default - no email subscription on the alarms topic */
   readonly alarmEmail?: string;
   /** ACM certificate for `<domainName>` in us-east-1 (the custom domain's own CloudFront edge, issue 7). */
@@ -79,6 +79,10 @@ const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function isClientIpHeader(value: string): value is ClientIpHeader {
+  return (CLIENT_IP_HEADERS as readonly string[]).includes(value);
+}
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -193,16 +197,16 @@ export function parseConfig(raw: RawContext): EdgeConfig {
   if (policy !== 'any' && policy !== 'registered')
     fail('caSignedPolicy', policy, '"any" or "registered"', 'registered');
 
-  const pathsExpected = `a comma-separated, non-empty subset of ${DEFAULT_ALLOWED_PATHS.join(',')}`;
+  const pathsExpected = `a comma-separated, non-empty subset of ${EDGE_PATHS.join(',')}`;
   const pathsRaw = optionalString(raw, 'allowedPaths', pathsExpected, '/oauth/token,/userinfo');
-  const allowedPaths = (pathsRaw ?? DEFAULT_ALLOWED_PATHS.join(','))
+  const allowedPaths = (pathsRaw ?? EDGE_PATHS.join(','))
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   if (
     allowedPaths.length === 0 ||
     new Set(allowedPaths).size !== allowedPaths.length ||
-    !allowedPaths.every((p): p is keyof typeof ALLOWED_METHODS => p in ALLOWED_METHODS)
+    !allowedPaths.every((p): p is EdgePath => Object.hasOwn(ALLOWED_METHODS, p))
   ) {
     fail('allowedPaths', pathsRaw, pathsExpected, '/oauth/token,/userinfo');
   }
@@ -238,7 +242,7 @@ export function parseConfig(raw: RawContext): EdgeConfig {
   const clientIpHeader = (
     optionalString(raw, 'clientIpHeader', `one of ${headers.join(', ')}`, 'true-client-ip') ?? defaultIpHeader
   ).toLowerCase();
-  if (!headers.includes(clientIpHeader)) {
+  if (!isClientIpHeader(clientIpHeader)) {
     fail('clientIpHeader', clientIpHeader, `one of ${headers.join(', ')}`, 'true-client-ip');
   }
   if (customDomainCertificateArn && clientIpHeader !== 'true-client-ip') {

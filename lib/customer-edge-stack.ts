@@ -8,15 +8,15 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { ALLOWED_METHODS, type EdgeConfig } from './config';
+import { ALLOWED_METHODS } from '../shared/contracts/proxy';
+import { STACK_OUTPUTS } from '../shared/contracts/stack';
+import type { EdgeConfig } from './config';
 import { EdgeAlarms } from './alarms';
 import { CustomDomainEdge } from './custom-domain-edge';
 import { MtlsApi } from './mtls-api';
 import { ProxyFunction } from './proxy-function';
 import { RegistryTable } from './registry-table';
 import { Truststore } from './truststore';
-
-export const STACK_NAME = 'CustomerEdge';
 
 export interface CustomerEdgeStackProps extends StackProps {
   readonly config: EdgeConfig;
@@ -59,7 +59,7 @@ export class CustomerEdgeStack extends Stack {
           "The value is Auth0's custom domain CNAME API key: Auth0 issues it and Secrets Manager cannot rotate it; rotation is the documented manual procedure (README, Rotating the API key)",
       });
       secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'CnameApiKeyRef', created.ref);
-      new CfnOutput(this, 'FillCnameApiKeySecret', {
+      new CfnOutput(this, STACK_OUTPUTS.fillCnameApiKeySecret, {
         description: 'Run once after the first deploy (the proxy answers 503 until the secret holds the key)',
         value: `aws secretsmanager put-secret-value --secret-id ${created.ref} --secret-string '<CNAME API KEY>'`,
       });
@@ -112,7 +112,7 @@ export class CustomerEdgeStack extends Stack {
             })
           : undefined,
       });
-      new CfnOutput(this, 'CustomDomainEdge', {
+      new CfnOutput(this, STACK_OUTPUTS.customDomainEdge, {
         description: config.hostedZone
           ? `Target of the alias records ${config.domainName}`
           : `Point ${config.domainName} here (CNAME, or a Route 53 alias at a zone apex)`,
@@ -120,23 +120,23 @@ export class CustomerEdgeStack extends Stack {
       });
     }
 
-    new CfnOutput(this, 'MtlsEndpoint', {
+    new CfnOutput(this, STACK_OUTPUTS.mtlsEndpoint, {
       description: 'The mTLS endpoint aliases host (Auth0 mtls_endpoint_aliases)',
       value: `https://${config.mtlsDomainName}`,
     });
-    new CfnOutput(this, 'RegistryTableName', {
+    new CfnOutput(this, STACK_OUTPUTS.registryTableName, {
       description: 'The certificate registry (edge-certs --table)',
       value: registry.table.tableName,
     });
-    new CfnOutput(this, 'TruststoreBucketName', {
+    new CfnOutput(this, STACK_OUTPUTS.truststoreBucketName, {
       description: 'The versioned bucket holding the mTLS truststore',
       value: truststore.bucket.bucketName,
     });
-    new CfnOutput(this, 'CnameApiKeySecretArn', {
+    new CfnOutput(this, STACK_OUTPUTS.cnameApiKeySecretArn, {
       description: "The secret holding Auth0's CNAME API key",
       value: secret.secretArn,
     });
-    new CfnOutput(this, 'RegionalDomainName', {
+    new CfnOutput(this, STACK_OUTPUTS.regionalDomainName, {
       description: config.hostedZone
         ? `Target of the alias record ${config.mtlsDomainName}`
         : `Point ${config.mtlsDomainName} here (CNAME or Route 53 alias)`,

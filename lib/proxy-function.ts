@@ -12,14 +12,20 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { CA_BUNDLE_ASSET_FILE, PROJECT_ROOT, bundlingWithCaBundle } from './lambda-bundling';
+import {
+  PROXY_DEFAULTS,
+  PROXY_ENV,
+  PROXY_SERVICE_NAME,
+  type CaSignedPolicy,
+  type ClientIpHeader,
+} from '../shared/contracts/proxy';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/contracts/telemetry';
 import { PROXY_ENTRY } from './proxy-bundling';
 
 /** API Gateway's default integration timeout. */
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
 /** Seconds the function may run after the upstream deadline (relay the 504, flush metrics). */
 const TIMEOUT_MARGIN_SECONDS = 3;
-
-export const METRICS_NAMESPACE = 'CustomerEdge';
 
 export interface ProxyFunctionProps {
   /** Auth0's forwarding target host (no scheme). */
@@ -29,13 +35,13 @@ export interface ProxyFunctionProps {
   /** Absolute path of the trusted client CA bundle, shipped in the asset. */
   readonly caBundlePath: string;
   readonly allowedPaths: readonly string[];
-  readonly caSignedPolicy: 'any' | 'registered';
-  readonly clientIpHeader: string;
-  /** @default 25000 */
+  readonly caSignedPolicy: CaSignedPolicy;
+  readonly clientIpHeader: ClientIpHeader;
+  /** @default PROXY_DEFAULTS.upstreamTimeoutMs (25 s, below API Gateway's 29 s) */
   readonly upstreamTimeoutMs?: number;
-  /** @default 30 */
+  /** @default PROXY_DEFAULTS.registryCacheTtlSeconds (30) */
   readonly registryCacheTtlSeconds?: number;
-  /** @default 300 */
+  /** @default PROXY_DEFAULTS.secretCacheTtlSeconds (300) */
   readonly secretCacheTtlSeconds?: number;
   /** @default 256 */
   readonly memorySize?: number;
@@ -47,7 +53,7 @@ export class ProxyFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ProxyFunctionProps) {
     super(scope, id);
-    const upstreamTimeoutMs = props.upstreamTimeoutMs ?? 25_000;
+    const upstreamTimeoutMs = props.upstreamTimeoutMs ?? PROXY_DEFAULTS.upstreamTimeoutMs;
     const timeoutSeconds = Math.ceil(upstreamTimeoutMs / 1000) + TIMEOUT_MARGIN_SECONDS;
     if (timeoutSeconds >= API_GATEWAY_TIMEOUT_SECONDS) {
       throw new Error(
@@ -89,18 +95,22 @@ export class ProxyFunction extends Construct {
       description: `Customer edge: mTLS proxy to ${props.forwardingTarget}`,
       bundling: bundlingWithCaBundle(props.caBundlePath),
       environment: {
-        FORWARDING_TARGET: `https://${props.forwardingTarget}`,
-        CNAME_API_KEY_SECRET_ID: props.secret.secretArn,
-        REGISTRY_TABLE_NAME: props.table.tableName,
-        CA_BUNDLE_FILE: CA_BUNDLE_ASSET_FILE,
-        ALLOWED_PATHS: props.allowedPaths.join(','),
-        CA_SIGNED_POLICY: props.caSignedPolicy,
-        CLIENT_IP_HEADER: props.clientIpHeader,
-        UPSTREAM_TIMEOUT_MS: String(upstreamTimeoutMs),
-        REGISTRY_CACHE_TTL_SECONDS: String(props.registryCacheTtlSeconds ?? 30),
-        SECRET_CACHE_TTL_SECONDS: String(props.secretCacheTtlSeconds ?? 300),
-        POWERTOOLS_SERVICE_NAME: 'customer-edge-proxy',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [PROXY_ENV.forwardingTarget]: `https://${props.forwardingTarget}`,
+        [PROXY_ENV.secretId]: props.secret.secretArn,
+        [PROXY_ENV.registryTableName]: props.table.tableName,
+        [PROXY_ENV.caBundleFile]: CA_BUNDLE_ASSET_FILE,
+        [PROXY_ENV.allowedPaths]: props.allowedPaths.join(','),
+        [PROXY_ENV.caSignedPolicy]: props.caSignedPolicy,
+        [PROXY_ENV.clientIpHeader]: props.clientIpHeader,
+        [PROXY_ENV.upstreamTimeoutMs]: String(upstreamTimeoutMs),
+        [PROXY_ENV.registryCacheTtlSeconds]: String(
+          props.registryCacheTtlSeconds ?? PROXY_DEFAULTS.registryCacheTtlSeconds,
+        ),
+        [PROXY_ENV.secretCacheTtlSeconds]: String(
+          props.secretCacheTtlSeconds ?? PROXY_DEFAULTS.secretCacheTtlSeconds,
+        ),
+        [POWERTOOLS_ENV.serviceName]: PROXY_SERVICE_NAME,
+        [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

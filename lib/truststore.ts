@@ -17,9 +17,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import { BUILDER_SERVICE_NAME, INSPECT_ACTION, TRUSTSTORE_KEY } from '../lambda/truststore-builder/contract';
+import {
+  BUILDER_ENV,
+  BUILDER_SERVICE_NAME,
+  INSPECT_ACTION,
+  TRUSTSTORE_KEY,
+} from '../shared/contracts/truststore-builder';
 import { CA_BUNDLE_ASSET_FILE, PROJECT_ROOT, bundlingWithCaBundle } from './lambda-bundling';
-import { METRICS_NAMESPACE } from './proxy-function';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/contracts/telemetry';
 
 /** Logical ID of the truststore bucket (pinned by a test: changing it would replace the bucket). */
 export const TRUSTSTORE_BUCKET_LOGICAL_ID = 'TruststoreBucket';
@@ -149,13 +154,13 @@ export class Truststore extends Construct {
         'Customer edge: builds and publishes the mTLS truststore from the CA bundle and the registry',
       bundling: bundlingWithCaBundle(props.caBundlePath),
       environment: {
-        REGISTRY_TABLE_NAME: props.table.tableName,
-        TRUSTSTORE_BUCKET: this.bucket.bucketName,
-        TRUSTSTORE_KEY,
-        DOMAIN_NAME: props.domainName,
-        CA_BUNDLE_FILE: CA_BUNDLE_ASSET_FILE,
-        POWERTOOLS_SERVICE_NAME: BUILDER_SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [BUILDER_ENV.registryTableName]: props.table.tableName,
+        [BUILDER_ENV.bucket]: this.bucket.bucketName,
+        [BUILDER_ENV.key]: TRUSTSTORE_KEY,
+        [BUILDER_ENV.domainName]: props.domainName,
+        [BUILDER_ENV.caBundleFile]: CA_BUNDLE_ASSET_FILE,
+        [POWERTOOLS_ENV.serviceName]: BUILDER_SERVICE_NAME,
+        [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

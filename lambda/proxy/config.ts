@@ -3,8 +3,13 @@
  * Pure: takes the environment as an argument so tests can build configurations directly.
  */
 import { isAbsolute, resolve } from 'node:path';
-
-export type CaSignedPolicy = 'any' | 'registered';
+import {
+  CA_SIGNED_POLICIES,
+  CLIENT_IP_HEADERS,
+  PROXY_DEFAULTS,
+  PROXY_ENV,
+  type CaSignedPolicy,
+} from '../../shared/contracts/proxy';
 
 export interface ProxyConfig {
   /** Origin of Auth0's forwarding target. */
@@ -24,14 +29,6 @@ export interface ProxyConfig {
   readonly dependencyTimeoutMs: number;
 }
 
-export const DEFAULT_ALLOWED_PATHS = ['/oauth/token', '/oauth/par', '/userinfo'] as const;
-/** Headers Auth0 accepts as the end-user IP (`custom_client_ip_header`), plus the default. */
-export const CLIENT_IP_HEADERS = [
-  'x-forwarded-for',
-  'true-client-ip',
-  'cf-connecting-ip',
-  'x-azure-clientip',
-] as const;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export class ConfigError extends Error {
@@ -65,12 +62,14 @@ function parseTarget(raw: string): URL {
     url = new URL(raw);
   } catch {
     throw new ConfigError(
-      `FORWARDING_TARGET must be a URL like https://tenant-cd-x.edge.tenants.us.auth0.com, got "${raw}"`,
+      `${PROXY_ENV.forwardingTarget} must be a URL like https://tenant-cd-x.edge.tenants.us.auth0.com, got "${raw}"`,
     );
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigError(`FORWARDING_TARGET must use https (http only for loopback hosts), got "${raw}"`);
+    throw new ConfigError(
+      `${PROXY_ENV.forwardingTarget} must use https (http only for loopback hosts), got "${raw}"`,
+    );
   }
   if (
     (url.pathname !== '/' && url.pathname !== '') ||
@@ -80,24 +79,26 @@ function parseTarget(raw: string): URL {
     url.password
   ) {
     throw new ConfigError(
-      `FORWARDING_TARGET must be an origin without path, query or credentials, got "${raw}"`,
+      `${PROXY_ENV.forwardingTarget} must be an origin without path, query or credentials, got "${raw}"`,
     );
   }
   return new URL(url.origin);
 }
 
 function parsePaths(raw: string | undefined): ReadonlySet<string> {
-  if (raw === undefined || raw.trim() === '') return new Set(DEFAULT_ALLOWED_PATHS);
+  if (raw === undefined || raw.trim() === '') return new Set(PROXY_DEFAULTS.allowedPaths);
   const paths = raw
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   for (const path of paths) {
     if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path)) {
-      throw new ConfigError(`ALLOWED_PATHS entries must be exact paths like /oauth/token, got "${path}"`);
+      throw new ConfigError(
+        `${PROXY_ENV.allowedPaths} entries must be exact paths like /oauth/token, got "${path}"`,
+      );
     }
   }
-  if (paths.length === 0) throw new ConfigError('ALLOWED_PATHS lists no path');
+  if (paths.length === 0) throw new ConfigError(`${PROXY_ENV.allowedPaths} lists no path`);
   return new Set(paths);
 }
 
@@ -107,28 +108,40 @@ function parsePaths(raw: string | undefined): ReadonlySet<string> {
  * @throws ConfigError naming the variable and the fix
  */
 export function loadConfig(env: NodeJS.ProcessEnv, handlerDir: string): ProxyConfig {
-  const policy = (env.CA_SIGNED_POLICY?.trim() || 'any') as CaSignedPolicy;
-  if (policy !== 'any' && policy !== 'registered') {
-    throw new ConfigError(`CA_SIGNED_POLICY must be "any" or "registered", got "${env.CA_SIGNED_POLICY}"`);
-  }
-  const clientIpHeader = (env.CLIENT_IP_HEADER?.trim() || 'x-forwarded-for').toLowerCase();
-  if (!(CLIENT_IP_HEADERS as readonly string[]).includes(clientIpHeader)) {
+  const policy = env[PROXY_ENV.caSignedPolicy]?.trim() || PROXY_DEFAULTS.caSignedPolicy;
+  if (!(CA_SIGNED_POLICIES as readonly string[]).includes(policy)) {
     throw new ConfigError(
-      `CLIENT_IP_HEADER must be one of ${CLIENT_IP_HEADERS.join(', ')}, got "${clientIpHeader}"`,
+      `${PROXY_ENV.caSignedPolicy} must be ${CA_SIGNED_POLICIES.map((p) => `"${p}"`).join(' or ')}, got "${policy}"`,
     );
   }
-  const caBundle = required(env, 'CA_BUNDLE_FILE');
+  const clientIpHeader = (
+    env[PROXY_ENV.clientIpHeader]?.trim() || PROXY_DEFAULTS.clientIpHeader
+  ).toLowerCase();
+  if (!(CLIENT_IP_HEADERS as readonly string[]).includes(clientIpHeader)) {
+    throw new ConfigError(
+      `${PROXY_ENV.clientIpHeader} must be one of ${CLIENT_IP_HEADERS.join(', ')}, got "${clientIpHeader}"`,
+    );
+  }
+  const caBundle = required(env, PROXY_ENV.caBundleFile);
   return {
-    forwardingTarget: parseTarget(required(env, 'FORWARDING_TARGET')),
-    secretId: required(env, 'CNAME_API_KEY_SECRET_ID'),
-    registryTableName: required(env, 'REGISTRY_TABLE_NAME'),
+    forwardingTarget: parseTarget(required(env, PROXY_ENV.forwardingTarget)),
+    secretId: required(env, PROXY_ENV.secretId),
+    registryTableName: required(env, PROXY_ENV.registryTableName),
     caBundleFile: isAbsolute(caBundle) ? caBundle : resolve(handlerDir, caBundle),
-    allowedPaths: parsePaths(env.ALLOWED_PATHS),
-    caSignedPolicy: policy,
+    allowedPaths: parsePaths(env[PROXY_ENV.allowedPaths]),
+    caSignedPolicy: policy as CaSignedPolicy,
     clientIpHeader,
-    upstreamTimeoutMs: positiveInteger(env, 'UPSTREAM_TIMEOUT_MS', 25_000),
-    registryCacheTtlMs: positiveInteger(env, 'REGISTRY_CACHE_TTL_SECONDS', 30, true) * 1000,
-    secretCacheTtlMs: positiveInteger(env, 'SECRET_CACHE_TTL_SECONDS', 300, true) * 1000,
-    dependencyTimeoutMs: positiveInteger(env, 'DEPENDENCY_TIMEOUT_MS', 1500),
+    upstreamTimeoutMs: positiveInteger(env, PROXY_ENV.upstreamTimeoutMs, PROXY_DEFAULTS.upstreamTimeoutMs),
+    registryCacheTtlMs:
+      positiveInteger(env, PROXY_ENV.registryCacheTtlSeconds, PROXY_DEFAULTS.registryCacheTtlSeconds, true) *
+      1000,
+    secretCacheTtlMs:
+      positiveInteger(env, PROXY_ENV.secretCacheTtlSeconds, PROXY_DEFAULTS.secretCacheTtlSeconds, true) *
+      1000,
+    dependencyTimeoutMs: positiveInteger(
+      env,
+      PROXY_ENV.dependencyTimeoutMs,
+      PROXY_DEFAULTS.dependencyTimeoutMs,
+    ),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { isWithinValidity, type ClientCertificateAnalysis } from '../../shared/certificate';
 import type { RegistryVerdict } from '../../shared/registry-model';
-import type { CaSignedPolicy } from './config';
+import type { CaSignedPolicy } from '../../shared/contracts/proxy';
 
 /** Why a certificate was refused (logged and counted; the client only sees `invalid_client`). */
 export type RejectReason =

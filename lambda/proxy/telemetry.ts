@@ -10,6 +10,8 @@
  * configuration and the tests' SILENT/disabled switches work unchanged. The truststore builder still
  * uses Powertools (it runs once per change, not per token request).
  */
+import { PROXY_SERVICE_NAME } from '../../shared/contracts/proxy';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import type { RequestRecord } from './core';
 
 /** Powertools' log levels and thresholds. */
@@ -46,16 +48,17 @@ function level(raw: string | undefined): LogLevel | undefined {
  * drop the line anyway), POWERTOOLS_METRICS_DISABLED (else disabled when POWERTOOLS_DEV is truthy).
  */
 export function telemetrySettings(env: NodeJS.ProcessEnv): TelemetrySettings {
-  let logLevel = level(env.POWERTOOLS_LOG_LEVEL) ?? level(env.LOG_LEVEL) ?? 'INFO';
+  let logLevel = level(env[POWERTOOLS_ENV.logLevel]) ?? level(env.LOG_LEVEL) ?? 'INFO';
   const lambdaLevel = level(env.AWS_LAMBDA_LOG_LEVEL);
   if (lambdaLevel && THRESHOLDS[lambdaLevel] > THRESHOLDS[logLevel]) logLevel = lambdaLevel;
+  const metricsDisabled = env[POWERTOOLS_ENV.metricsDisabled];
   const disabled =
-    env.POWERTOOLS_METRICS_DISABLED !== undefined
-      ? TRUTHY.has(env.POWERTOOLS_METRICS_DISABLED.trim().toLowerCase())
+    metricsDisabled !== undefined
+      ? TRUTHY.has(metricsDisabled.trim().toLowerCase())
       : TRUTHY.has((env.POWERTOOLS_DEV ?? '').trim().toLowerCase());
   return {
-    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'customer-edge-proxy',
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'CustomerEdge',
+    serviceName: env[POWERTOOLS_ENV.serviceName]?.trim() || PROXY_SERVICE_NAME,
+    namespace: env[POWERTOOLS_ENV.metricsNamespace]?.trim() || METRICS_NAMESPACE,
     logLevel,
     metricsEnabled: !disabled,
   };

@@ -17,7 +17,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { createHash } from 'node:crypto';
 import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
 import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
-import { BuilderMetric } from './contract';
+import { BuilderMetric } from '../../shared/contracts/truststore-builder';
 
 /** S3 user metadata key holding the SHA-256 (hex) of the truststore text, to skip identical uploads. */
 export const SHA256_METADATA_KEY = 'truststore-sha256';

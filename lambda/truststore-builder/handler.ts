@@ -18,7 +18,7 @@ import type {
   ScheduledEvent,
 } from 'aws-lambda';
 import { buildTruststore, reportDomain, syncTruststore, type BuilderDeps } from './core';
-import { BuilderMetric, INSPECT_ACTION } from './contract';
+import { BuilderMetric, INSPECT_ACTION } from '../../shared/contracts/truststore-builder';
 
 /** CloudFormation accepts response bodies up to 4 KB: keep the reason short. */
 const MAX_REASON = 1000;

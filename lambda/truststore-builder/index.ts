@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { BuilderDeps } from './core';
 import { createHandler, type BuilderEvent } from './handler';
-import { BUILDER_SERVICE_NAME } from './contract';
+import { BUILDER_ENV, BUILDER_SERVICE_NAME } from '../../shared/contracts/truststore-builder';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 
 function required(name: string): string {
   const value = process.env[name]?.trim();
@@ -19,22 +20,22 @@ function required(name: string): string {
   return value;
 }
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? BUILDER_SERVICE_NAME;
+const serviceName = process.env[POWERTOOLS_ENV.serviceName] ?? BUILDER_SERVICE_NAME;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CustomerEdge',
+  namespace: process.env[POWERTOOLS_ENV.metricsNamespace] ?? METRICS_NAMESPACE,
   serviceName,
 });
-const caBundleFile = required('CA_BUNDLE_FILE');
+const caBundleFile = required(BUILDER_ENV.caBundleFile);
 
 const deps: BuilderDeps = {
   dynamodb: new DynamoDBClient({}),
   s3: new S3Client({}),
   apigateway: new APIGatewayClient({}),
-  tableName: required('REGISTRY_TABLE_NAME'),
-  bucket: required('TRUSTSTORE_BUCKET'),
-  key: required('TRUSTSTORE_KEY'),
-  domainName: required('DOMAIN_NAME'),
+  tableName: required(BUILDER_ENV.registryTableName),
+  bucket: required(BUILDER_ENV.bucket),
+  key: required(BUILDER_ENV.key),
+  domainName: required(BUILDER_ENV.domainName),
   caBundlePem: readFileSync(
     isAbsolute(caBundleFile) ? caBundleFile : resolve(__dirname, caBundleFile),
     'utf8',

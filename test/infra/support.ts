@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type RawContext } from '../../lib/config';
-import { CustomerEdgeStack, STACK_NAME } from '../../lib/customer-edge-stack';
+import { CustomerEdgeStack } from '../../lib/customer-edge-stack';
+import { STACK_NAME } from '../../shared/contracts/stack';
 import { createTestPki } from '../../stand-ins/pki';
 
 export const REQUIRED_CONTEXT = {

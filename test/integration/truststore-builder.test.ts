@@ -23,7 +23,7 @@ import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
 import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
 import { itemFromEntry, ttlFor, type RegistryEntry } from '../../shared/registry-model';
-import { BuilderMetric, INSPECT_ACTION } from '../../lambda/truststore-builder/contract';
+import { BuilderMetric, INSPECT_ACTION } from '../../shared/contracts/truststore-builder';
 import { SHA256_METADATA_KEY, syncTruststore, type BuilderDeps } from '../../lambda/truststore-builder/core';
 import { createHandler, type CustomResourceResult } from '../../lambda/truststore-builder/handler';
 import { close, listen } from '../../stand-ins/listen';

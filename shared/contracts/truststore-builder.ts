@@ -1,0 +1,33 @@
+/**
+ * The truststore builder Lambda's boundary with the stack (lib/) and its alarms: environment variable
+ * names, metric names, the object key and the custom resource actions. Written once.
+ */
+
+/** Environment variable names, by setting (all required). */
+export const BUILDER_ENV = {
+  registryTableName: 'REGISTRY_TABLE_NAME',
+  bucket: 'TRUSTSTORE_BUCKET',
+  key: 'TRUSTSTORE_KEY',
+  /** The API Gateway custom domain, `mtls.<domainName>`. */
+  domainName: 'DOMAIN_NAME',
+  /** PEM file of the trusted client CAs; relative paths resolve against the handler's directory. */
+  caBundleFile: 'CA_BUNDLE_FILE',
+} as const;
+
+/** Powertools' service name of the builder's log lines and metrics (namespace: METRICS_NAMESPACE). */
+export const BUILDER_SERVICE_NAME = 'truststore-builder';
+
+export enum BuilderMetric {
+  /** A build refused by the truststore checks, or a build that threw. Alarmed. */
+  Failures = 'TruststoreBuildFailures',
+  /** Truststore check warnings and API Gateway's domain status messages / truststoreWarnings. Alarmed. */
+  Warnings = 'TruststoreWarnings',
+  /** A new truststore version was written. */
+  Published = 'TruststorePublished',
+}
+
+/** Object key of the truststore in its bucket. */
+export const TRUSTSTORE_KEY = 'truststore.pem';
+
+/** `ResourceProperties.Action` of the inspection custom resource (reads the domain back after deploy). */
+export const INSPECT_ACTION = 'inspect-domain';
