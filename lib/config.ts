@@ -14,6 +14,9 @@ import {
   type ClientIpHeader,
   type EdgePath,
 } from '../shared/contracts/proxy';
+import { ConfigError } from '../shared/config-error';
+
+export { ConfigError };
 
 export interface HostedZoneConfig {
   readonly id: string;
@@ -49,13 +52,6 @@ export interface EdgeConfig {
 
 /** Raw context values as CDK hands them over (strings from `-c`, any JSON from cdk.json). */
 export type RawContext = Readonly<Record<string, unknown>>;
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 export const CONTEXT_KEYS = [
   'domainName',

@@ -10,6 +10,9 @@ import {
   PROXY_ENV,
   type CaSignedPolicy,
 } from '../../shared/contracts/proxy';
+import { ConfigError } from '../../shared/config-error';
+
+export { ConfigError };
 
 export interface ProxyConfig {
   /** Origin of Auth0's forwarding target. */
@@ -30,13 +33,6 @@ export interface ProxyConfig {
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
