@@ -14,6 +14,9 @@ import { ConfigError } from '../../shared/config-error';
 
 export { ConfigError };
 
+/** Environment variables as given (process.env in the Lambda, an object in tests and the local edge). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 export interface ProxyConfig {
   /** Origin of Auth0's forwarding target. */
   readonly forwardingTarget: URL;
@@ -34,13 +37,13 @@ export interface ProxyConfig {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+function required(env: Environment, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`${name} is required (see the configuration section of the README)`);
   return value;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
+function positiveInteger(env: Environment, name: string, fallback: number, allowZero = false): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -103,7 +106,7 @@ function parsePaths(raw: string | undefined): ReadonlySet<string> {
  * @param handlerDir directory relative CA_BUNDLE_FILE paths resolve against
  * @throws ConfigError naming the variable and the fix
  */
-export function loadConfig(env: NodeJS.ProcessEnv, handlerDir: string): ProxyConfig {
+export function loadConfig(env: Environment, handlerDir: string): ProxyConfig {
   const policy = env[PROXY_ENV.caSignedPolicy]?.trim() || PROXY_DEFAULTS.caSignedPolicy;
   if (!(CA_SIGNED_POLICIES as readonly string[]).includes(policy)) {
     throw new ConfigError(

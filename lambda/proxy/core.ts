@@ -1,31 +1,25 @@
 /**
- * The proxy's core: event → decision → forwarded request → response. Everything it talks to is
- * injected (the handler wires the real clients once per container; tests wire local servers).
+ * The proxy's core: request → decision → forwarded request → answer, as a short pipeline of named
+ * steps. Each step either hands the next one what it found or stops with one of the edge's refusals
+ * (`answers.ts`). Everything it talks to is injected (`compose.ts` wires the real clients once per
+ * container; tests wire local servers); the front door (`request.ts`) reads events and renders answers.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   analyzeClientCertificate,
   type CaBundle,
+  type CertificateKind,
   type ClientCertificateAnalysis,
 } from '../../shared/certificate';
+import { REFUSALS, refuse, statusOf, type Answer, type Outcome, type Refusal } from './answers';
 import type { ProxyConfig } from './config';
-import { decide, precheck, type CaVerifiedStatus, type RejectReason } from './decision';
-import { BadRequest, pathOf, readEvent, type EdgeRequest } from './event';
+import { decide, precheck, type CaVerifiedStatus, type Decision, type RejectReason } from './decision';
 import { UpstreamTimeout, type Forwarder, type UpstreamResponse } from './forward';
 import { upstreamHeaders } from './headers';
 import type { RegistryReader } from './registry';
-import { edgeResponse, relayResponse } from './responses';
+import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
 import type { SecretProvider } from './secret';
 
-export type Outcome =
-  | 'forwarded'
-  | 'rejected'
-  | 'not_found'
-  | 'bad_request'
-  | 'unavailable'
-  | 'bad_gateway'
-  | 'gateway_timeout'
-  | 'error';
+export type { Outcome } from './answers';
 
 /** One record per request: logged as one JSON line and counted by outcome. Never secrets, bodies or PEMs. */
 export interface RequestRecord {
@@ -38,7 +32,7 @@ export interface RequestRecord {
   readonly caVerified?: CaVerifiedStatus;
   readonly reason?: RejectReason | string;
   readonly thumbprint?: string;
-  readonly kind?: 'self-signed' | 'ca-signed';
+  readonly kind?: CertificateKind;
   readonly upstreamStatus?: number;
   readonly upstreamMs?: number;
 }
@@ -53,10 +47,25 @@ export interface ProxyDeps {
   readonly now?: () => number;
 }
 
-export type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** Serves one event of a front door: never throws, always answers and observes. */
+export type Proxy = <Event, Result>(door: FrontDoor<Event, Result>, event: Event) => Promise<Result>;
 
 /** Analyses are pure functions of the PEM and the bundle, so they are memoized per container. */
 const MAX_MEMOIZED_ANALYSES = 1000;
+
+/** What the log record learns while the request passes the steps. */
+type MutableFacts = {
+  -readonly [K in keyof Omit<RequestRecord, 'outcome' | 'status' | 'latencyMs'>]: RequestRecord[K];
+};
+
+/** A step's refusal: the answer and what the log record learns from it. */
+class Stop {
+  constructor(
+    readonly refusal: Refusal,
+    readonly reason?: string,
+    readonly description?: string,
+  ) {}
+}
 
 /** Auth0's answer when `cname-api-key` is wrong: the cached key is dropped. */
 function saysInvalidApiKey(response: UpstreamResponse): boolean {
@@ -72,7 +81,14 @@ function queryString(query: EdgeRequest['query']): string {
   return '?' + query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
-export function createProxy(deps: ProxyDeps): Handler {
+/** A dependency error in one line for the log (SDK messages carry no secrets). */
+function describe(error: unknown): string {
+  const e = error as { name?: unknown; message?: unknown } | null | undefined;
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  return `${name}: ${String(e?.message ?? error).slice(0, 200)}`;
+}
+
+export function createProxy(deps: ProxyDeps): Proxy {
   const { config, bundle, registry, secret, forward, observe } = deps;
   const now = deps.now ?? Date.now;
   const analyses = new Map<string, ClientCertificateAnalysis>();
@@ -88,148 +104,168 @@ export function createProxy(deps: ProxyDeps): Handler {
     return analysis;
   };
 
-  const handle = async (
-    event: APIGatewayProxyEvent,
-  ): Promise<[APIGatewayProxyResult, Omit<RequestRecord, 'status' | 'latencyMs'>]> => {
-    const path = pathOf(event) ?? '';
-    const base = { requestId: '', method: '', path };
-    // The allow-list comes first: nothing else is looked at for other paths.
-    if (!config.allowedPaths.has(path)) {
-      return [
-        edgeResponse('not_found', 'this host only serves the mTLS endpoints'),
-        { ...base, outcome: 'not_found' },
-      ];
-    }
-    let request: EdgeRequest;
+  /** Step 1: the allow-list comes first; nothing else is looked at for other paths. */
+  const route = (path: string): Stop | undefined =>
+    config.allowedPaths.has(path) ? undefined : new Stop(REFUSALS.pathNotServed);
+
+  /** Step 2: the event, read defensively. */
+  const read = <Event>(door: FrontDoor<Event, unknown>, event: Event): EdgeRequest | Stop => {
     try {
-      request = readEvent(event);
+      return door.read(event);
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      return [
-        edgeResponse('invalid_request', error.message),
-        { ...base, outcome: 'bad_request', reason: error.message },
-      ];
+      return new Stop(REFUSALS.malformedEvent, error.message, error.message);
     }
-    const info = { requestId: request.requestId, method: request.method, path };
+  };
 
+  /** Step 3: the certificate checks that need no registry (parse, size, validity, CA verification). */
+  const classify = (
+    request: EdgeRequest,
+    facts: MutableFacts,
+  ): { analysis: Extract<ClientCertificateAnalysis, { ok: true }>; lookup: string } | Stop => {
     const analysis = request.clientCertPem === undefined ? undefined : analyze(request.clientCertPem);
+    facts.thumbprint = analysis?.ok ? analysis.cert.thumbprint : analysis?.thumbprint;
+    facts.kind = analysis?.ok ? analysis.kind : undefined;
     const pre = precheck(analysis, new Date(now()));
-    const thumbprint = analysis?.ok ? analysis.cert.thumbprint : analysis?.thumbprint;
-    const kind = analysis?.ok ? analysis.kind : undefined;
-    const rejected = (
-      reason: RejectReason,
-    ): [APIGatewayProxyResult, Omit<RequestRecord, 'status' | 'latencyMs'>] => [
-      edgeResponse('invalid_client', 'the client certificate is not accepted'),
-      { ...info, outcome: 'rejected', reason, thumbprint, kind },
-    ];
-    if ('reject' in pre || !analysis?.ok) return rejected('reject' in pre ? pre.reject : 'unparsable');
+    if ('reject' in pre) return new Stop(REFUSALS.certificateRejected, pre.reject);
+    if (!analysis?.ok) return new Stop(REFUSALS.certificateRejected, 'unparsable');
+    return { analysis, lookup: pre.lookup };
+  };
 
-    // Every forward needs the API key: fetch it alongside the registry look-up, so a cold container
-    // waits for one dependency round trip instead of two (warm, both are cache hits). Its result is
-    // only looked at once the decision says forward; a rejected request never uses it.
-    const apiKeyPromise = secret.get();
-    apiKeyPromise.catch(() => undefined);
-    let decision;
+  /** Step 4: the decision table over the registry's answer; fails closed when it cannot be read. */
+  const consultRegistry = async (
+    kind: CertificateKind,
+    thumbprint: string,
+  ): Promise<Extract<Decision, { forward: true }> | Stop> => {
+    let decision: Decision;
     try {
-      decision = decide(analysis.kind, await registry(pre.lookup), config.caSignedPolicy);
+      decision = decide(kind, await registry(thumbprint), config.caSignedPolicy);
     } catch (error) {
-      return [
-        edgeResponse('temporarily_unavailable', 'the certificate registry cannot be checked'),
-        { ...info, outcome: 'unavailable', reason: `registry: ${describe(error)}`, thumbprint, kind },
-      ];
+      return new Stop(REFUSALS.registryUnavailable, `registry: ${describe(error)}`);
     }
-    if (!decision.forward) return rejected(decision.reason);
+    return decision.forward ? decision : new Stop(REFUSALS.certificateRejected, decision.reason);
+  };
 
-    let apiKey: string;
+  /** Step 5: the CNAME API key; fails closed when it cannot be read. */
+  const apiKeyOf = async (pending: Promise<string>): Promise<string | Stop> => {
     try {
-      apiKey = await apiKeyPromise;
+      return await pending;
     } catch (error) {
-      return [
-        edgeResponse('temporarily_unavailable', 'the edge cannot reach its credentials'),
-        { ...info, outcome: 'unavailable', reason: `secret: ${describe(error)}`, thumbprint, kind },
-      ];
+      return new Stop(REFUSALS.secretUnavailable, `secret: ${describe(error)}`);
     }
+  };
 
+  /** Step 6: the headers Auth0 gets: the client's minus ours, plus ours. */
+  const headersFor = (
+    request: EdgeRequest,
+    apiKey: string,
+    clientCertificate: string,
+    caVerified: CaVerifiedStatus,
+  ): string[] | Stop => {
     const sendsBody = request.body.length > 0 || !(request.method === 'GET' || request.method === 'HEAD');
-    let headers;
     try {
-      headers = upstreamHeaders(request.headers, {
+      return upstreamHeaders(request.headers, {
         host: targetHost,
         apiKey,
-        clientCertificate: analysis.header,
-        caVerified: decision.caVerified,
+        clientCertificate,
+        caVerified,
         clientIpHeader: config.clientIpHeader,
         clientIp: request.sourceIp,
         contentLength: sendsBody ? request.body.length : undefined,
       });
     } catch (error) {
-      return [
-        edgeResponse('invalid_request', 'malformed headers'),
-        { ...info, outcome: 'bad_request', reason: (error as Error).message },
-      ];
+      return new Stop(REFUSALS.malformedHeaders, describe(error));
     }
-    const forwarded = { ...info, caVerified: decision.caVerified, thumbprint, kind };
-    const upstreamStarted = now();
+  };
+
+  /** Step 7: forward and relay Auth0's answer, or say why not. */
+  const relay = async (
+    request: EdgeRequest,
+    headers: string[],
+    facts: MutableFacts,
+  ): Promise<Answer | Stop> => {
+    const started = now();
     try {
-      const response = await forward({
+      const upstream = await forward({
         method: request.method,
-        pathAndQuery: path + queryString(request.query),
+        pathAndQuery: request.path + queryString(request.query),
         headers,
         body: request.body,
       });
-      if (saysInvalidApiKey(response)) secret.invalidate();
-      return [
-        relayResponse(response),
-        {
-          ...forwarded,
-          outcome: 'forwarded',
-          upstreamStatus: response.statusCode,
-          upstreamMs: now() - upstreamStarted,
-        },
-      ];
+      if (saysInvalidApiKey(upstream)) secret.invalidate();
+      facts.upstreamStatus = upstream.statusCode;
+      return { kind: 'relay', upstream };
     } catch (error) {
-      const timeout = error instanceof UpstreamTimeout;
-      return [
-        timeout
-          ? edgeResponse('gateway_timeout', 'the authorization server did not answer in time')
-          : edgeResponse('bad_gateway', 'the authorization server could not be reached'),
-        {
-          ...forwarded,
-          outcome: timeout ? 'gateway_timeout' : 'bad_gateway',
-          reason: (error as Error).message,
-          upstreamMs: now() - upstreamStarted,
-        },
-      ];
+      const refusal =
+        error instanceof UpstreamTimeout ? REFUSALS.upstreamTimeout : REFUSALS.upstreamUnreachable;
+      return new Stop(refusal, describe(error));
+    } finally {
+      facts.upstreamMs = now() - started;
     }
   };
 
-  return async (event) => {
+  /** The pipeline: each step's refusal ends it; `facts` collects what the log record reports. */
+  const serve = async <Event>(
+    door: FrontDoor<Event, unknown>,
+    event: Event,
+    facts: MutableFacts,
+  ): Promise<Answer | Stop> => {
+    const routed = route(facts.path);
+    if (routed) return routed;
+    const request = read(door, event);
+    if (request instanceof Stop) return request;
+    facts.requestId = request.requestId;
+    facts.method = request.method;
+
+    const checked = classify(request, facts);
+    if (checked instanceof Stop) return checked;
+    const { analysis, lookup } = checked;
+
+    // Every forward needs the API key: fetch it alongside the registry look-up, so a cold container
+    // waits for one dependency round trip instead of two (warm, both are cache hits). Its result is
+    // only looked at once the decision says forward; a rejected request never uses it.
+    const pendingKey = secret.get();
+    pendingKey.catch(() => undefined);
+    const decision = await consultRegistry(analysis.kind, lookup);
+    if (decision instanceof Stop) return decision;
+    const apiKey = await apiKeyOf(pendingKey);
+    if (apiKey instanceof Stop) return apiKey;
+
+    const headers = headersFor(request, apiKey, analysis.header, decision.caVerified);
+    if (headers instanceof Stop) return headers;
+    facts.caVerified = decision.caVerified;
+    return relay(request, headers, facts);
+  };
+
+  return async <Event, Result>(door: FrontDoor<Event, Result>, event: Event): Promise<Result> => {
     const started = now();
-    let result: APIGatewayProxyResult;
-    let record: Omit<RequestRecord, 'status' | 'latencyMs'>;
+    const facts: MutableFacts = {
+      requestId: '',
+      method: '',
+      path: door.pathOf(event) ?? '',
+    };
+    let answer: Answer;
+    let outcome: Outcome;
     try {
-      [result, record] = await handle(event);
+      const served = await serve(door, event, facts);
+      if (served instanceof Stop) {
+        answer = refuse(served.refusal, served.description);
+        outcome = served.refusal.outcome;
+        if (served.reason !== undefined) facts.reason = served.reason;
+      } else {
+        answer = served;
+        outcome = 'forwarded';
+      }
     } catch (error) {
-      result = edgeResponse('server_error', 'unexpected error');
-      record = {
-        requestId: '',
-        method: '',
-        path: pathOf(event) ?? '',
-        outcome: 'error',
-        reason: (error as Error)?.message,
-      };
+      answer = refuse(REFUSALS.unexpected);
+      outcome = REFUSALS.unexpected.outcome;
+      facts.reason = describe(error);
     }
     try {
-      observe({ ...record, status: result.statusCode, latencyMs: now() - started });
+      observe({ ...facts, outcome, status: statusOf(answer), latencyMs: now() - started });
     } catch {
       // Observability must never change the answer.
     }
-    return result;
+    return door.render(answer);
   };
-}
-
-/** A dependency error in one line for the log (SDK messages carry no secrets). */
-function describe(error: unknown): string {
-  const e = error as Error;
-  return `${e?.name ?? 'Error'}: ${String(e?.message ?? e).slice(0, 200)}`;
 }

@@ -2,7 +2,7 @@
  * The upstream client: one keep-alive agent per container, `Host` and SNI of the forwarding target,
  * byte-exact bodies both ways, a hard deadline for the whole exchange.
  */
-import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 
@@ -10,7 +10,11 @@ export interface UpstreamRequest {
   readonly method: string;
   /** Path and query string. */
   readonly pathAndQuery: string;
-  readonly headers: OutgoingHttpHeaders;
+  /**
+   * Node's raw header list (`[name, value, name, value, …]`), written as it is: Node still validates
+   * every name and value, but builds no header map of its own.
+   */
+  readonly headers: readonly string[];
   readonly body: Buffer;
 }
 
@@ -66,7 +70,7 @@ export function createForwarder(target: URL, timeoutMs: number, trustedCa?: stri
         servername,
         method: req.method,
         path: req.pathAndQuery,
-        headers: rawHeaders(req.headers),
+        headers: req.headers as string[],
         setHost: false,
       });
       const timer = setTimeout(
@@ -130,22 +134,6 @@ export function createForwarder(target: URL, timeoutMs: number, trustedCa?: stri
       throw classify(error);
     }
   };
-}
-
-/**
- * The header object as Node's raw name/value list, in the same order, one entry per value. Node then
- * writes the list as it is (still validating every name and value) instead of first building its own
- * header map: a few µs and a few hundred bytes less on every request.
- */
-function rawHeaders(headers: OutgoingHttpHeaders): string[] {
-  const raw: string[] = [];
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
-    else raw.push(name, String(value));
-  }
-  return raw;
 }
 
 function classify(error: unknown): Error {

@@ -1,7 +1,8 @@
 /**
- * Which headers reach Auth0 (CONTRACT 2.3) and which come back (2.4).
+ * Which headers reach Auth0 (docs/reference.md#forwarded-request) and which come back
+ * (docs/reference.md#relayed-response).
  */
-import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders } from 'node:http';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { CaVerifiedStatus } from './decision';
 
 /** Headers the edge owns or that would let a client choose its own IP: never passed on from the client. */
@@ -88,29 +89,35 @@ export interface OwnHeaders {
 }
 
 /**
- * The complete header set sent upstream: the filtered client headers plus ours, exactly once each.
+ * The complete header list sent upstream, as Node's raw `[name, value, name, value, …]` list that
+ * `forward.ts` hands to `http.request` unchanged: the filtered client headers (names as sent, every
+ * value, in order) plus ours, exactly once each.
  * @throws TypeError when a client header name or value is not valid HTTP
  */
 export function upstreamHeaders(
   clientHeaders: ReadonlyArray<readonly [string, string]>,
   own: OwnHeaders,
-): OutgoingHttpHeaders {
-  const out: Record<string, string | string[]> = {};
-  forEachPassedHeader(clientHeaders, (name, lower, value) => {
+): string[] {
+  const raw: string[] = [];
+  forEachPassedHeader(clientHeaders, (name, _lower, value) => {
     validateHeaderName(name);
     validateHeaderValue(name, value);
-    const existing = out[lower];
-    if (existing === undefined) out[lower] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else out[lower] = [existing, value];
+    raw.push(name, value);
   });
-  out.host = own.host;
-  out['cname-api-key'] = own.apiKey;
-  out['client-certificate'] = own.clientCertificate;
-  out['client-certificate-ca-verified'] = own.caVerified;
-  out[own.clientIpHeader] = own.clientIp;
-  if (own.contentLength !== undefined) out['content-length'] = String(own.contentLength);
-  return out;
+  raw.push(
+    'host',
+    own.host,
+    'cname-api-key',
+    own.apiKey,
+    'client-certificate',
+    own.clientCertificate,
+    'client-certificate-ca-verified',
+    own.caVerified,
+    own.clientIpHeader,
+    own.clientIp,
+  );
+  if (own.contentLength !== undefined) raw.push('content-length', String(own.contentLength));
+  return raw;
 }
 
 /** Upstream response headers (raw name/value list) as API Gateway multi-value headers, hop-by-hop dropped. */

@@ -12,6 +12,7 @@
  */
 import { PROXY_SERVICE_NAME } from '../../shared/contracts/proxy';
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
+import type { Environment } from './config';
 import type { RequestRecord } from './core';
 
 /** Powertools' log levels and thresholds. */
@@ -47,7 +48,7 @@ function level(raw: string | undefined): LogLevel | undefined {
  * (then LOG_LEVEL, default INFO; Lambda's AWS_LAMBDA_LOG_LEVEL wins when stricter, as the runtime would
  * drop the line anyway), POWERTOOLS_METRICS_DISABLED (else disabled when POWERTOOLS_DEV is truthy).
  */
-export function telemetrySettings(env: NodeJS.ProcessEnv): TelemetrySettings {
+export function telemetrySettings(env: Environment): TelemetrySettings {
   let logLevel = level(env[POWERTOOLS_ENV.logLevel]) ?? level(env.LOG_LEVEL) ?? 'INFO';
   const lambdaLevel = level(env.AWS_LAMBDA_LOG_LEVEL);
   if (lambdaLevel && THRESHOLDS[lambdaLevel] > THRESHOLDS[logLevel]) logLevel = lambdaLevel;

@@ -4,13 +4,15 @@
  * RSA and EC mixed), and the token upstream the cold starts forward to. (A warm runner starts the same
  * upstream inside its own process: see warm-runner.ts.)
  */
+import { PROXY_ENV, PROXY_SERVICE_NAME } from '../../shared/contracts/proxy';
+import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectCertificate } from '../../shared/certificate';
 import { itemFromEntry, ttlFor } from '../../shared/registry-model';
-import { apiGatewayEvent } from '../../stand-ins/events';
+import { apiGatewayEvent } from '../../stand-ins/api-gateway';
 import { createCertificate, createTestPki, type IssuedCertificate, type KeySpec } from '../../stand-ins/pki';
 import {
   LOCAL_CREDENTIALS,
@@ -144,15 +146,15 @@ export async function startFixture(dir: string): Promise<Fixture> {
     AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    FORWARDING_TARGET: upstream.url,
-    CNAME_API_KEY_SECRET_ID: SECRET_ID,
-    REGISTRY_TABLE_NAME: TABLE,
-    CA_BUNDLE_FILE: caBundleFile,
+    [PROXY_ENV.forwardingTarget]: upstream.url,
+    [PROXY_ENV.secretId]: SECRET_ID,
+    [PROXY_ENV.registryTableName]: TABLE,
+    [PROXY_ENV.caBundleFile]: caBundleFile,
     // Observability as deployed (lib/proxy-function.ts): JSON logs at INFO and EMF metrics, both on.
-    POWERTOOLS_SERVICE_NAME: 'customer-edge-proxy',
-    POWERTOOLS_METRICS_NAMESPACE: 'CustomerEdge',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    POWERTOOLS_METRICS_DISABLED: 'false',
+    [POWERTOOLS_ENV.serviceName]: PROXY_SERVICE_NAME,
+    [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
+    [POWERTOOLS_ENV.logLevel]: 'INFO',
+    [POWERTOOLS_ENV.metricsDisabled]: 'false',
   };
 
   return {

@@ -8,6 +8,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { composeProxy } from '../../lambda/proxy/compose';
+import { PROXY_ENV } from '../../shared/contracts/proxy';
+import { POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import { inspectCertificate } from '../../shared/certificate';
 import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../shared/registry-store';
 import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
@@ -33,7 +36,6 @@ export const DEFAULT_STATE_DIR = resolve(__dirname, '..', '..', '.local');
 /** The echo upstream's request records kept for the terminal log (a long-running demo must not grow). */
 const UPSTREAM_RECORDS_KEPT = 1000;
 const SECRET_ID = 'customer-edge/cname-api-key';
-const HANDLER_MODULE = '../../lambda/proxy/index';
 
 export interface LocalEdgeOptions {
   /** HTTPS port on 127.0.0.1; 0 = ephemeral. @default 8443 */
@@ -55,13 +57,13 @@ export interface LocalEdgeOptions {
   /** Truststore refresh interval; 0 = only on `refreshTruststore()`. @default 2000 */
   readonly refreshIntervalMs?: number;
   /**
-   * More environment for the handler (CONTRACT 2 optional variables, e.g. REGISTRY_CACHE_TTL_SECONDS).
-   * Variables already in `process.env` apply too.
+   * More environment for the handler (optional proxy settings of docs/reference.md#proxy-environment,
+   * e.g. REGISTRY_CACHE_TTL_SECONDS). Variables already in `process.env` apply too.
    */
   readonly handlerEnv?: Readonly<Record<string, string>>;
   /** Show the handler's own JSON log lines (Powertools, INFO). @default false: warnings and errors only */
   readonly handlerLogs?: boolean;
-  /** Use this handler instead of loading `lambda/proxy/index.ts`. */
+  /** Use this handler instead of the proxy composed from `lambda/proxy/compose.ts`. */
   readonly handler?: ProxyHandler;
   /** One line per request and truststore change. @default - nothing printed */
   readonly log?: (line: string) => void;
@@ -88,28 +90,6 @@ export interface LocalEdge {
   /** Re-reads the registry now; resolves true when the truststore changed. */
   refreshTruststore(): Promise<boolean>;
   stop(): Promise<void>;
-}
-
-let loadedHandlerEnv: string | undefined;
-
-/**
- * Loads the proxy handler after setting its environment. The handler reads its configuration once per
- * process (like a Lambda container), so one process can host one local edge configuration.
- */
-async function loadHandler(env: Record<string, string>): Promise<ProxyHandler> {
-  const key = JSON.stringify(env);
-  if (loadedHandlerEnv !== undefined && loadedHandlerEnv !== key) {
-    throw new Error(
-      'the proxy handler reads its configuration once per process: start one local edge per process ' +
-        '(in jest, one per test file)',
-    );
-  }
-  Object.assign(process.env, env);
-  delete process.env.AWS_SESSION_TOKEN; // never pair the throwaway keys with a real session
-  delete process.env.AWS_PROFILE;
-  const module = (await import(HANDLER_MODULE)) as { handler: ProxyHandler };
-  loadedHandlerEnv = key;
-  return module.handler;
 }
 
 /** Registers the demo self-signed certificate, as `edge-certs register` would (idempotent). */
@@ -200,22 +180,28 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     }
     const forwardingTarget = options.target ?? upstream!.url;
 
+    const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const handler =
       options.handler ??
-      (await loadHandler({
-        FORWARDING_TARGET: forwardingTarget,
-        CNAME_API_KEY_SECRET_ID: SECRET_ID,
-        REGISTRY_TABLE_NAME: tableName,
-        CA_BUNDLE_FILE: caFile,
-        AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        POWERTOOLS_LOG_LEVEL: options.handlerLogs ? 'INFO' : (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN'),
-        POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
-        ...options.handlerEnv,
-      }));
+      composeProxy({
+        // Optional proxy settings (docs/reference.md#proxy-environment) apply from this process's
+        // environment, e.g. CA_SIGNED_POLICY=registered npm start; the required ones are the edge's own.
+        env: {
+          ...process.env,
+          [POWERTOOLS_ENV.logLevel]: options.handlerLogs
+            ? 'INFO'
+            : (process.env[POWERTOOLS_ENV.logLevel] ?? 'WARN'),
+          [POWERTOOLS_ENV.metricsDisabled]: process.env[POWERTOOLS_ENV.metricsDisabled] ?? 'true',
+          ...options.handlerEnv,
+          [PROXY_ENV.forwardingTarget]: forwardingTarget,
+          [PROXY_ENV.secretId]: SECRET_ID,
+          [PROXY_ENV.registryTableName]: tableName,
+          [PROXY_ENV.caBundleFile]: caFile,
+        },
+        handlerDir: process.cwd(),
+        dynamodb: { ...local, endpoint: registry.endpoint },
+        secretsManager: { ...local, endpoint: secrets.endpoint },
+      }).apiGatewayHandler;
 
     const assemble = async () =>
       assembleTruststore(caBundlePem, activeSelfSignedPems(await scanRegistry(dynamo, tableName)));

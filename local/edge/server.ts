@@ -5,7 +5,7 @@
  * edge, a stand-in in tests of this layer.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -18,8 +18,9 @@ import {
   INTERNAL_SERVER_ERROR,
   normalizeSourceIp,
   responseFromResult,
+  traceIdFor,
   type HttpResponse,
-} from './event';
+} from '../../stand-ins/api-gateway';
 import { tlsProfileOptions, type TlsProfile } from './tls-profile';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -78,11 +79,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
     req.on('error', reject);
   });
-}
-
-/** An X-Ray style trace id, as API Gateway adds it. */
-function traceIdFor(now: Date): string {
-  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
 function validResult(result: unknown): result is APIGatewayProxyResult {

@@ -12,7 +12,7 @@ function request(body = 'x=1') {
   return {
     method: 'POST',
     pathAndQuery: '/oauth/token',
-    headers: { host: 'example' },
+    headers: ['host', 'example'],
     body: Buffer.from(body),
   };
 }
@@ -123,7 +123,7 @@ describe('createForwarder', () => {
     try {
       const target = new URL(`https://localhost:${port}`);
       const forward = createForwarder(target, 5000, ca.pem);
-      const response = await forward({ ...request(), headers: { host: target.host } });
+      const response = await forward({ ...request(), headers: ['host', target.host] });
       expect(response.statusCode).toBe(200);
       expect(seen).toEqual([
         { sni: 'localhost', host: `localhost:${port}`, protocol: expect.stringMatching(/^TLSv1\.[23]$/) },

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
-import { apiGatewayEvent } from '../support/events';
+import { apiGatewayEvent } from '../../stand-ins/api-gateway';
 import {
   API_KEY,
   SECRET_ID,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await h.putEntry(selfRevoked.pem, 'self-signed', 'revoked');
   await h.putEntry(caActive.pem, 'ca-signed');
   await h.putEntry(caRevoked.pem, 'ca-signed', 'revoked');
-  handler = h.loadHandler();
+  handler = h.proxyWith();
 });
 
 afterAll(async () => {
@@ -169,7 +169,7 @@ describe('decision table', () => {
   describe('CA_SIGNED_POLICY=registered', () => {
     let registered: Handler;
     beforeAll(() => {
-      registered = h.loadHandler({ CA_SIGNED_POLICY: 'registered' });
+      registered = h.proxyWith({ CA_SIGNED_POLICY: 'registered' });
     });
 
     it('a CA-signed leaf without an entry: 401', async () => {
@@ -185,7 +185,7 @@ describe('decision table', () => {
 
 describe('edge responses', () => {
   it('a path outside ALLOWED_PATHS is 404 without touching the registry, the secret or the upstream', async () => {
-    const fresh = h.loadHandler();
+    const fresh = h.proxyWith();
     const reads = h.getItemCalls();
     const secretReads = h.secrets.reads();
     const result = await fresh(apiGatewayEvent(h.pki.leaf.pem, { path: '/authorize', method: 'GET' }));
@@ -197,7 +197,7 @@ describe('edge responses', () => {
   });
 
   it('registry unreachable: 503 with retry-after, nothing forwarded', async () => {
-    const down = h.loadHandler({
+    const down = h.proxyWith({
       AWS_ENDPOINT_URL_DYNAMODB: await closedPortUrl(),
       DEPENDENCY_TIMEOUT_MS: '500',
     });
@@ -209,13 +209,13 @@ describe('edge responses', () => {
   });
 
   it('registry answering an error (missing table): 503, nothing forwarded', async () => {
-    const broken = h.loadHandler({ REGISTRY_TABLE_NAME: 'no-such-table' });
+    const broken = h.proxyWith({ REGISTRY_TABLE_NAME: 'no-such-table' });
     expect((await broken(apiGatewayEvent(selfRegistered.pem))).statusCode).toBe(503);
     expect(h.upstream.received).toHaveLength(0);
   });
 
   it('registry hanging: 503 after the dependency deadline, nothing forwarded', async () => {
-    const hung = h.loadHandler({
+    const hung = h.proxyWith({
       AWS_ENDPOINT_URL_DYNAMODB: await h.hangingEndpoint(),
       DEPENDENCY_TIMEOUT_MS: '300',
     });
@@ -224,7 +224,7 @@ describe('edge responses', () => {
   });
 
   it.each(['error', 'hang'] as const)('secret store failing (%s): 503, nothing forwarded', async (mode) => {
-    const fresh = h.loadHandler({ DEPENDENCY_TIMEOUT_MS: '300' });
+    const fresh = h.proxyWith({ DEPENDENCY_TIMEOUT_MS: '300' });
     h.secrets.fail(mode);
     try {
       const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
@@ -237,7 +237,7 @@ describe('edge responses', () => {
   });
 
   it('an empty secret (created by the stack, not yet filled): 503, nothing forwarded', async () => {
-    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'empty-secret' });
+    const fresh = h.proxyWith({ CNAME_API_KEY_SECRET_ID: 'empty-secret' });
     h.secrets.setSecret('empty-secret', '');
     expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
     expect(h.upstream.received).toHaveLength(0);
@@ -245,20 +245,20 @@ describe('edge responses', () => {
 
   it('a JSON secret {"cname_api_key": …} is read', async () => {
     h.secrets.setSecret('json-secret', JSON.stringify({ cname_api_key: 'json-key' }));
-    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'json-secret' });
+    const fresh = h.proxyWith({ CNAME_API_KEY_SECRET_ID: 'json-secret' });
     expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(200);
     expect(h.upstream.received[0]!.headers['cname-api-key']).toEqual(['json-key']);
   });
 
   it('upstream unreachable: 502', async () => {
-    const fresh = h.loadHandler({ FORWARDING_TARGET: await closedPortUrl() });
+    const fresh = h.proxyWith({ FORWARDING_TARGET: await closedPortUrl() });
     const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
     expect(result.statusCode).toBe(502);
     expect(json(result).error).toBe('bad_gateway');
   });
 
   it('upstream slower than UPSTREAM_TIMEOUT_MS: 504', async () => {
-    const fresh = h.loadHandler({ UPSTREAM_TIMEOUT_MS: '300' });
+    const fresh = h.proxyWith({ UPSTREAM_TIMEOUT_MS: '300' });
     h.upstream.respond(() => undefined); // never answers
     const result = await fresh(apiGatewayEvent(h.pki.leaf.pem));
     expect(result.statusCode).toBe(504);
@@ -335,7 +335,7 @@ describe('the forwarded request', () => {
   });
 
   it('CLIENT_IP_HEADER=true-client-ip carries exactly the source IP and x-forwarded-for is dropped', async () => {
-    const fresh = h.loadHandler({ CLIENT_IP_HEADER: 'true-client-ip' });
+    const fresh = h.proxyWith({ CLIENT_IP_HEADER: 'true-client-ip' });
     await fresh(
       apiGatewayEvent(h.pki.leaf.pem, { headers: [['X-Forwarded-For', '9.9.9.9']], sourceIp: '2001:db8::7' }),
     );
@@ -404,7 +404,7 @@ describe('the forwarded request', () => {
 
 describe('caching', () => {
   it('N requests with one certificate read the registry once per TTL (found and not-found alike)', async () => {
-    const fresh = h.loadHandler({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '1' });
     const before = h.getItemCalls();
     for (let i = 0; i < 10; i++)
       expect((await fresh(apiGatewayEvent(selfRegistered.pem))).statusCode).toBe(200);
@@ -417,7 +417,7 @@ describe('caching', () => {
 
   it('the secret is read once per container, and again after Auth0 says the API key is invalid', async () => {
     h.secrets.setSecret('rotating', 'old-key');
-    const fresh = h.loadHandler({ CNAME_API_KEY_SECRET_ID: 'rotating' });
+    const fresh = h.proxyWith({ CNAME_API_KEY_SECRET_ID: 'rotating' });
     const before = h.secrets.reads();
     for (let i = 0; i < 5; i++) await fresh(apiGatewayEvent(h.pki.leaf.pem));
     expect(h.secrets.reads() - before).toBe(1);
@@ -437,7 +437,7 @@ describe('caching', () => {
   it('a revocation reaches the handler once the registry cache TTL has passed', async () => {
     const victim = await createCertificate({ subject: 'CN=soon revoked' });
     await h.putEntry(victim.pem, 'self-signed');
-    const fresh = h.loadHandler({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '1' });
     expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(200);
     await h.putEntry(victim.pem, 'self-signed', 'revoked');
     await new Promise((r) => setTimeout(r, 1100));
@@ -455,7 +455,7 @@ describe('concurrency', () => {
       ),
     );
     for (const [i, c] of certs.entries()) if (i % 2 === 1) await h.putEntry(c.pem, 'self-signed');
-    const fresh = h.loadHandler();
+    const fresh = h.proxyWith();
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, n) =>
         fresh(apiGatewayEvent(certs[n % 10]!.pem, { headers: [['x-request-no', String(n)]] })),
@@ -487,7 +487,7 @@ describe('observability', () => {
       return true;
     });
     try {
-      const loud = h.loadHandler({ POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' });
+      const loud = h.proxyWith({ POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'false' });
       await loud(apiGatewayEvent(selfRegistered.pem, { body: 'client_secret=do-not-log-me' }));
       await loud(apiGatewayEvent(selfUnregistered.pem));
     } finally {

@@ -3,7 +3,7 @@
  * throws, never an unexpected 500), and forwards only what passes every check.
  */
 import fc from 'fast-check';
-import { apiGatewayEvent } from '../support/events';
+import { apiGatewayEvent } from '../../stand-ins/api-gateway';
 import { startHarness, type Handler, type Harness } from '../support/proxy-harness';
 
 let h: Harness;
@@ -11,7 +11,7 @@ let handler: Handler;
 
 beforeAll(async () => {
   h = await startHarness();
-  handler = h.loadHandler();
+  handler = h.proxyWith();
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 /**
- * Runs the real proxy handler (lambda/proxy/index.ts) against real local servers: dynalite as the
- * registry, the Secrets Manager stand-in and a recording HTTP upstream, reached through the SDK's
- * standard AWS_ENDPOINT_URL_* settings.
+ * Runs the real proxy, composed exactly as the Lambda entry composes it (lambda/proxy/compose.ts), against
+ * real local servers: dynalite as the registry, the Secrets Manager stand-in and a recording HTTP
+ * upstream. Each configuration is its own composed proxy: nothing touches process.env.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeProxy } from '../../lambda/proxy/compose';
 import { inspectCertificate } from '../../shared/certificate';
 import { itemFromEntry, type RegistryStatus } from '../../shared/registry-model';
 import { entryForCertificate } from '../../shared/registry-store';
@@ -36,8 +37,12 @@ export interface Harness {
   readonly secrets: SecretsManagerStandIn;
   readonly upstream: Upstream;
   readonly caBundleFile: string;
-  /** Loads a fresh copy of the handler module with this environment (config is read at load). */
-  loadHandler(env?: Record<string, string>): Handler;
+  /**
+   * A freshly composed proxy (its own caches and connections) with these environment variables over the
+   * harness defaults. `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` point its clients
+   * elsewhere (an unreachable or hanging endpoint).
+   */
+  proxyWith(env?: Record<string, string>): Handler;
   /** Registers a certificate directly in the registry. */
   putEntry(pem: string, kind: 'self-signed' | 'ca-signed', status?: RegistryStatus): Promise<void>;
   /** A TCP server that accepts connections and never answers (a hung dependency). */
@@ -58,18 +63,13 @@ export async function startHarness(): Promise<Harness> {
   writeFileSync(caBundleFile, pki.caBundlePem);
   const hanging: Array<{ server: Server; sockets: Set<Socket> }> = [];
 
-  // Credentials and region are read lazily by the SDK: they stay set for the test process.
-  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = LOCAL_REGION;
-
   return {
     pki,
     registry,
     secrets,
     upstream,
     caBundleFile,
-    loadHandler(env = {}) {
+    proxyWith(env = {}) {
       const full: Record<string, string> = {
         FORWARDING_TARGET: upstream.url,
         CNAME_API_KEY_SECRET_ID: SECRET_ID,
@@ -81,25 +81,13 @@ export async function startHarness(): Promise<Harness> {
         POWERTOOLS_METRICS_DISABLED: 'true',
         ...env,
       };
-      // The SDK resolves AWS_ENDPOINT_URL_* on a client's first request, not at construction, so the
-      // environment stays as set here until the next loadHandler call (tests use each handler right away).
-      const optional = [
-        'ALLOWED_PATHS',
-        'CA_SIGNED_POLICY',
-        'CLIENT_IP_HEADER',
-        'UPSTREAM_TIMEOUT_MS',
-        'REGISTRY_CACHE_TTL_SECONDS',
-        'SECRET_CACHE_TTL_SECONDS',
-        'DEPENDENCY_TIMEOUT_MS',
-      ];
-      for (const k of optional) if (!(k in full)) delete process.env[k];
-      Object.assign(process.env, full);
-      let handler: Handler | undefined;
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        handler = (require('../../lambda/proxy/index') as { handler: Handler }).handler;
-      });
-      return handler!;
+      const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+      return composeProxy({
+        env: full,
+        handlerDir: dir,
+        dynamodb: { ...local, endpoint: full.AWS_ENDPOINT_URL_DYNAMODB },
+        secretsManager: { ...local, endpoint: full.AWS_ENDPOINT_URL_SECRETS_MANAGER },
+      }).apiGatewayHandler;
     },
     async putEntry(pem, kind, status = 'active') {
       const cert = inspectCertificate(pem);

@@ -1,25 +1,14 @@
 /**
- * Reads the REST API (payload 1.0) proxy event defensively: API Gateway sends well-formed events, but
- * the handler must answer junk with a JSON 4xx, never throw.
+ * The API Gateway front door: reads the REST API (payload 1.0) proxy event defensively (API Gateway sends
+ * well-formed events, but the handler must answer junk with a JSON 4xx, never throw) and renders the
+ * edge's answer as a proxy result. The client certificate is `requestContext.identity.clientCert` (leaf
+ * only, authenticated by API Gateway's mTLS handshake).
  */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isIP } from 'node:net';
-
-export interface EdgeRequest {
-  readonly requestId: string;
-  readonly method: string;
-  readonly path: string;
-  /** Decoded query parameters, every value of every name, in event order. */
-  readonly query: ReadonlyArray<readonly [string, string]>;
-  /** Client headers as received, every value, names as sent. */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
-  readonly body: Buffer;
-  readonly sourceIp: string;
-  /** `requestContext.identity.clientCert.clientCertPem`, when present. */
-  readonly clientCertPem: string | undefined;
-}
-
-export class BadRequest extends Error {}
+import { refusalBody, refusalHeaders, statusOf, type Answer } from './answers';
+import { responseHeaders } from './headers';
+import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
 
 type Loose = Record<string, unknown>;
 
@@ -60,13 +49,13 @@ function stringPairs(single: unknown, multi: unknown, what: string): Array<[stri
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The request path, before anything else is looked at (the allow-list check comes first). */
-export function pathOf(event: unknown): string | undefined {
+function pathOf(event: unknown): string | undefined {
   const path = record(event)?.path;
   return typeof path === 'string' ? path : undefined;
 }
 
 /** @throws BadRequest when a field has the wrong shape */
-export function readEvent(event: APIGatewayProxyEvent): EdgeRequest {
+function readEvent(event: APIGatewayProxyEvent): EdgeRequest {
   const e = event as unknown as Loose;
   const context = record(e.requestContext);
   const identity = record(context?.identity);
@@ -101,3 +90,26 @@ export function readEvent(event: APIGatewayProxyEvent): EdgeRequest {
     clientCertPem: typeof pem === 'string' && pem.length > 0 ? pem : undefined,
   };
 }
+
+function render(answer: Answer): APIGatewayProxyResult {
+  if (answer.kind === 'relay') {
+    return {
+      statusCode: answer.upstream.statusCode,
+      multiValueHeaders: responseHeaders(answer.upstream.rawHeaders),
+      body: answer.upstream.body.toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+  return {
+    statusCode: statusOf(answer),
+    headers: refusalHeaders(answer.refusal),
+    body: refusalBody(answer),
+    isBase64Encoded: false,
+  };
+}
+
+export const apiGateway: FrontDoor<APIGatewayProxyEvent, APIGatewayProxyResult> = {
+  pathOf,
+  read: readEvent,
+  render,
+};

@@ -1,7 +1,9 @@
 /**
- * The REST API (payload 1.0) proxy event API Gateway builds after an mTLS handshake, and the way it
- * turns the Lambda's result into an HTTP response. Pure: no sockets, no clock (the caller passes both),
- * so the local edge and its unit tests see exactly the same mapping.
+ * API Gateway's side of the Lambda proxy integration, the one builder of its events: the REST API
+ * (payload 1.0) proxy event API Gateway builds after an mTLS handshake, and the way it turns the Lambda's
+ * result into an HTTP response. Pure: no sockets, no clock (the caller passes both). The local edge
+ * builds its events here from real requests; tests and the benchmark use `apiGatewayEvent`, a shorthand
+ * over the same builder.
  *
  * What API Gateway does and we mirror:
  * - `headers` holds the last value of each header, `multiValueHeaders` every value, names as sent;
@@ -12,14 +14,14 @@
  * - `requestContext.identity.clientCert` describes the leaf only; dates in OpenSSL's
  *   `Aug  5 09:36:04 2021 GMT` form, the serial as colon-separated hex pairs.
  */
-import { HOP_BY_HOP } from '../../lambda/proxy/headers';
+import { HOP_BY_HOP } from '../lambda/proxy/headers';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayEventClientCertificate,
 } from 'aws-lambda';
-import type { X509Certificate } from 'node:crypto';
-import { formatDn } from '../../shared/certificate';
+import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
+import { formatDn } from '../shared/certificate';
 
 /** The HTTP request as the TLS server received it. */
 export interface ReceivedHttpRequest {
@@ -33,8 +35,11 @@ export interface ReceivedHttpRequest {
   readonly sourceIp: string;
   /** The port the client connected to (`X-Forwarded-Port`). */
   readonly localPort: number;
-  /** The leaf certificate the client presented, if any. */
-  readonly clientCertificate: X509Certificate | undefined;
+  /**
+   * The leaf certificate the client presented, if any; a PEM string is used as it is, even one that
+   * does not parse (what the handler must then refuse).
+   */
+  readonly clientCertificate: X509Certificate | string | undefined;
 }
 
 export interface EventContext {
@@ -45,6 +50,11 @@ export interface EventContext {
   readonly stage?: string;
   /** @default '127.0.0.1' */
   readonly domainName?: string;
+}
+
+/** An X-Ray style trace id, as API Gateway adds it (`X-Amzn-Trace-Id`). */
+export function traceIdFor(now: Date): string {
+  return `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`, as API Gateway reports IPv4 clients. */
@@ -59,8 +69,23 @@ export function formatSerialNumber(serial: string): string {
   return (even.match(/../g) ?? []).join(':');
 }
 
-/** `requestContext.identity.clientCert` for a leaf. */
-export function clientCertOf(cert: X509Certificate): APIGatewayEventClientCertificate {
+/** `requestContext.identity.clientCert` for a leaf (a PEM that does not parse keeps empty fields). */
+export function clientCertOf(cert: X509Certificate | string): APIGatewayEventClientCertificate {
+  if (typeof cert === 'string') {
+    let parsed: X509Certificate;
+    try {
+      parsed = new X509Certificate(cert);
+    } catch {
+      return {
+        clientCertPem: cert,
+        subjectDN: '',
+        issuerDN: '',
+        serialNumber: '',
+        validity: { notBefore: '', notAfter: '' },
+      };
+    }
+    return { ...clientCertOf(parsed), clientCertPem: cert };
+  }
   return {
     clientCertPem: cert.toString(),
     subjectDN: formatDn(cert.subject),
@@ -247,3 +272,48 @@ export const INTERNAL_SERVER_ERROR: HttpResponse = {
   headers: [['content-type', 'application/json']],
   body: Buffer.from(JSON.stringify({ message: 'Internal server error' })),
 };
+
+export interface EventOptions {
+  /** @default 'POST' */
+  readonly method?: string;
+  /** @default '/oauth/token' */
+  readonly path?: string;
+  /** Every value of every header, names as sent. @default - a form content type */
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** Decoded query parameters. @default - none */
+  readonly query?: ReadonlyArray<readonly [string, string]>;
+  /** @default - a client-credentials form body */
+  readonly body?: Buffer | string;
+  /** @default '203.0.113.7' */
+  readonly sourceIp?: string;
+}
+
+/**
+ * The event API Gateway would send for a request with this client certificate (PEM, possibly one that
+ * does not parse) and these options: a shorthand over {@link buildProxyEvent} for tests and the benchmark.
+ */
+export function apiGatewayEvent(
+  clientCertPem: string | undefined,
+  options: EventOptions = {},
+): APIGatewayProxyEvent {
+  const headers = options.headers ?? [['content-type', 'application/x-www-form-urlencoded']];
+  const body =
+    options.body === undefined
+      ? Buffer.from('grant_type=client_credentials&client_id=abc')
+      : Buffer.isBuffer(options.body)
+        ? options.body
+        : Buffer.from(options.body);
+  const query = (options.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return buildProxyEvent(
+    {
+      method: options.method ?? 'POST',
+      url: (options.path ?? '/oauth/token') + (query.length > 0 ? `?${query.join('&')}` : ''),
+      rawHeaders: headers.flat(),
+      body,
+      sourceIp: options.sourceIp ?? '203.0.113.7',
+      localPort: 443,
+      clientCertificate: clientCertPem,
+    },
+    { requestId: randomUUID(), traceId: traceIdFor(new Date()), now: new Date() },
+  );
+}

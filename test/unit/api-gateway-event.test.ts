@@ -7,7 +7,7 @@ import {
   responseFromResult,
   splitTarget,
   type ReceivedHttpRequest,
-} from '../../local/edge/event';
+} from '../../stand-ins/api-gateway';
 import { createTestPki, type TestPki } from '../../stand-ins/pki';
 
 let pki: TestPki;

@@ -1,2 +1,0 @@
-/** The API Gateway event builder lives in stand-ins/ (the benchmark uses it too); one copy. */
-export * from '../../stand-ins/events';
