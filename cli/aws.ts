@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { STACK_NAME, STACK_OUTPUTS } from '../shared/contracts/stack';
+import { asError } from '../shared/errors';
 import { failure, usageError } from './errors';
 import type { CliIo } from './io';
 
@@ -106,7 +107,7 @@ export async function resolveTableName(
     const { Stacks: stacks } = await cloudformation().send(new DescribeStacksCommand({ StackName: stack }));
     outputs = stacks?.[0]?.Outputs;
   } catch (error) {
-    const e = error as Error;
+    const e = asError(error);
     const message = `no registry table configured: ${hint} (reading the ${REGISTRY_TABLE_OUTPUT} output of stack ${stack} failed: ${e.message.split('\n')[0]})`;
     throw isConfigurationError(e) ? usageError(message) : failure(message);
   }

@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inspectCertificate, splitPemBlocks, type InspectedCertificate } from '../shared/certificate';
+import { errorCode, errorMessage } from '../shared/errors';
 import { usageError } from './errors';
 
 const CERTIFICATE_EXTENSIONS = /\.(pem|crt|cer|der)$/i;
@@ -14,9 +15,7 @@ export function expandCertificatePaths(paths: readonly string[], cwd: string): s
     try {
       isDirectory = statSync(resolve(cwd, path)).isDirectory();
     } catch (error) {
-      throw usageError(
-        `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      );
+      throw usageError(`${path}: cannot read (${errorCode(error) ?? errorMessage(error)})`);
     }
     if (!isDirectory) {
       files.push(path);
@@ -43,9 +42,7 @@ export function readCertificateFile(path: string, cwd: string): InspectedCertifi
   try {
     bytes = readFileSync(resolve(cwd, path));
   } catch (error) {
-    throw usageError(
-      `${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw usageError(`${path}: cannot read (${errorCode(error) ?? errorMessage(error)})`);
   }
   const text = bytes.toString('latin1');
   let input: string | Buffer = bytes;
@@ -61,7 +58,7 @@ export function readCertificateFile(path: string, cwd: string): InspectedCertifi
   try {
     return inspectCertificate(input);
   } catch (error) {
-    throw usageError(`${path}: ${(error as Error).message}`);
+    throw usageError(`${path}: ${errorMessage(error)}`);
   }
 }
 

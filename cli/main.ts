@@ -8,6 +8,7 @@ import { listCommand, removeCommand, revokeCommand, showCommand } from './comman
 import type { Command, Options, Values } from './commands/spec';
 import { truststoreBuildCommand, truststoreCheckCommand } from './commands/truststore';
 import { STACK_NAME } from '../shared/contracts/stack';
+import { asError, errorMessage } from '../shared/errors';
 import { Context } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import type { CliIo } from './io';
@@ -91,7 +92,7 @@ function findCommand(words: readonly string[]): { command?: Command; rest: reado
 
 function parseError(error: unknown, where: string): CliError {
   // parseArgs explains at length how to pass a positional starting with '-': keep the first sentence.
-  const message = (error as Error).message.split(/\n|\. /)[0] ?? 'bad arguments';
+  const message = errorMessage(error).split(/\n|\. /)[0] ?? 'bad arguments';
   return new CliError(
     EXIT_USAGE,
     `${where}: ${message} (see edge-certs ${where === 'edge-certs' ? '' : `${where} `}--help)`,
@@ -162,11 +163,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       write(`edge-certs: ${error.message}\n`);
       return error.exitCode;
     }
-    const e = error as Error;
+    const e = asError(error);
     const detail =
       e.name === 'ResourceNotFoundException'
         ? `registry table not found (${e.message.split('\n')[0]})`
-        : `${e.name}: ${(e.message ?? String(error)).split('\n')[0]}`;
+        : `${e.name}: ${e.message.split('\n')[0]}`;
     write(`edge-certs: ${detail}\n`);
     return EXIT_FAILURE;
   } finally {

@@ -20,6 +20,7 @@ import {
   issued,
   type InspectedCertificate,
 } from './certificate';
+import { errorMessage } from './errors';
 
 /** A policy violation, with the stable code the truststore findings use. */
 export interface PolicyProblem {
@@ -144,7 +145,7 @@ export function signatureProblem(der: Uint8Array): PolicyProblem | undefined {
   } catch (error) {
     return {
       code: 'weak-signature',
-      message: `unreadable signature algorithm (${(error as Error).message})`,
+      message: `unreadable signature algorithm (${errorMessage(error)})`,
     };
   }
   return algorithm.strong

@@ -7,6 +7,7 @@
  * Rules that need an ASN.1 parser (signature algorithm, key policy) live in `certificate-policy.ts`.
  */
 import { X509Certificate, createHash } from 'node:crypto';
+import { errorMessage } from './errors';
 
 /** Auth0 accepts at most this many bytes in the `client-certificate` header. */
 export const MAX_CLIENT_CERTIFICATE_HEADER_BYTES = 4096;
@@ -107,7 +108,7 @@ export function inspectCertificate(input: string | Uint8Array): InspectedCertifi
   try {
     x509 = new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));
   } catch (error) {
-    throw new CertificateParseError(`not a parsable X.509 certificate (${(error as Error).message})`);
+    throw new CertificateParseError(`not a parsable X.509 certificate (${errorMessage(error)})`);
   }
   return inspectX509(x509);
 }
@@ -176,7 +177,7 @@ export class CaBundle {
         try {
           return inspectCertificate(block);
         } catch (error) {
-          throw new CertificateParseError(`CA bundle certificate #${index + 1}: ${(error as Error).message}`);
+          throw new CertificateParseError(`CA bundle certificate #${index + 1}: ${errorMessage(error)}`);
         }
       }),
     );

@@ -10,6 +10,7 @@ import {
   type InspectedCertificate,
 } from './certificate';
 import { PublicRoots, policyProblems } from './certificate-policy';
+import { errorMessage } from './errors';
 
 /** API Gateway's limit on the truststore object is about 1,000 KB: we refuse 1,000,000 bytes or more. */
 export const MAX_TRUSTSTORE_BYTES = 1_000_000;
@@ -139,7 +140,7 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
       parsed.set(block, cert);
       entries.push({ index: i + 1, cert });
     } catch (e) {
-      error('unparsable', `certificate #${i + 1}: ${(e as Error).message}`);
+      error('unparsable', `certificate #${i + 1}: ${errorMessage(e)}`);
     }
   });
   if (entries.length === 0 && errors.every((f) => f.code !== 'unparsable')) {

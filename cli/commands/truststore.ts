@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
 import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
+import { errorCode, errorMessage } from '../../shared/errors';
 import { assembleTruststore, checkTruststore, type TruststoreResult } from '../../shared/truststore';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../errors';
 import type { Command } from './spec';
@@ -17,9 +18,7 @@ function readText(path: string, cwd: string, what: string): string {
   try {
     return readFileSync(resolve(cwd, path), 'utf8');
   } catch (error) {
-    throw usageError(
-      `${what} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw usageError(`${what} ${path}: cannot read (${errorCode(error) ?? errorMessage(error)})`);
   }
 }
 
