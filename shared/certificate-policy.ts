@@ -18,6 +18,9 @@ import {
   headerFits,
   isWithinValidity,
   issued,
+  kindOf,
+  SubjectIndex,
+  type CertificateKind,
   type InspectedCertificate,
 } from './certificate';
 import { errorMessage } from './errors';
@@ -163,7 +166,7 @@ export function policyProblems(x509: X509Certificate): PolicyProblem[] {
 
 /** Publicly trusted roots, indexed by subject, parsed once. */
 export class PublicRoots {
-  private readonly bySubject = new Map<string, X509Certificate[]>();
+  private readonly bySubject = new SubjectIndex<X509Certificate>((root) => root);
 
   constructor(pems: readonly string[]) {
     for (const pem of pems) {
@@ -173,9 +176,7 @@ export class PublicRoots {
       } catch {
         continue;
       }
-      const list = this.bySubject.get(root.subject) ?? [];
-      list.push(root);
-      this.bySubject.set(root.subject, list);
+      this.bySubject.add(root);
     }
   }
 
@@ -190,11 +191,11 @@ export class PublicRoots {
    * that issued it; a one-line description, or undefined when neither.
    */
   match(x509: X509Certificate): string | undefined {
-    for (const root of this.bySubject.get(x509.subject) ?? []) {
+    for (const root of this.bySubject.withSubject(x509.subject)) {
       if (root.publicKey.equals(x509.publicKey))
         return `is the publicly trusted root ${formatDn(root.subject)}`;
     }
-    for (const root of this.bySubject.get(x509.issuer) ?? []) {
+    for (const root of this.bySubject.namedAsIssuerOf(x509)) {
       if (issued(root, x509)) return `was issued by the publicly trusted root ${formatDn(root.subject)}`;
     }
     return undefined;
@@ -227,9 +228,10 @@ export interface AdmissionFinding {
  */
 export function admissionFindings(
   cert: InspectedCertificate,
-  kind: 'self-signed' | 'ca-signed',
+  kind: CertificateKind,
   now: Date,
 ): AdmissionFinding[] {
+  const actual = kindOf(cert);
   const findings: AdmissionFinding[] = [];
   const error = (code: AdmissionFinding['code'], message: string): void => {
     findings.push({ severity: 'error', code, message });
@@ -237,13 +239,13 @@ export function admissionFindings(
   const warn = (code: AdmissionFinding['code'], message: string): void => {
     findings.push({ severity: 'warning', code, message });
   };
-  if (kind === 'self-signed' && !cert.selfSigned) {
+  if (kind === 'self-signed' && actual === 'ca-signed') {
     error(
       'ca-signed',
       `CA-signed certificate (issued by ${cert.issuer}): add its CA to the CA bundle (truststore build --ca) instead, or allow-list this one certificate with 'edge-certs allow'`,
     );
   }
-  if (kind === 'ca-signed' && cert.selfSigned) {
+  if (kind === 'ca-signed' && actual === 'self-signed') {
     error('self-signed', `self-signed certificate: register it with 'edge-certs register' instead`);
   }
   if (cert.notAfter.getTime() < now.getTime()) {
@@ -264,7 +266,7 @@ export function admissionFindings(
       `its client-certificate header would be ${headerBytes} bytes; Auth0 accepts at most ${MAX_CLIENT_CERTIFICATE_HEADER_BYTES} (use a smaller key or fewer extensions)`,
     );
   }
-  if (kind === 'self-signed' && cert.selfSigned && cert.isCa) {
+  if (kind === 'self-signed' && actual === 'self-signed' && cert.isCa) {
     warn(
       'self-signed-ca',
       'CA:TRUE (as `openssl req -x509` makes by default): registered for itself only; the edge rejects every certificate it signs',

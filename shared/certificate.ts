@@ -1,12 +1,13 @@
 /**
- * The certificate rules, in one place: parsing, the RFC 8705 thumbprint, self-signed detection,
- * CA-bundle verification, the validity window and the `client-certificate` header encoding.
+ * The certificate rules, in one place: parsing, the RFC 8705 thumbprint, the certificate's kind
+ * (self-signed or CA-signed), who signed whom, the subject index, CA-bundle verification, the validity
+ * window and the `client-certificate` header encoding.
  *
  * Imported by the proxy Lambda (hot path), the admin CLI, the truststore builder and the local edge.
  * Only `node:crypto` here: this module is bundled into the proxy and runs on every request.
  * Rules that need an ASN.1 parser (signature algorithm, key policy) live in `certificate-policy.ts`.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { errorMessage } from './errors';
 
 /** Auth0 accepts at most this many bytes in the `client-certificate` header. */
@@ -14,7 +15,13 @@ export const MAX_CLIENT_CERTIFICATE_HEADER_BYTES = 4096;
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-export type CertificateKind = 'self-signed' | 'ca-signed';
+/** The two kinds of client certificate (the registry's `kind`): see {@link kindOf}. */
+export const CERTIFICATE_KINDS = ['self-signed', 'ca-signed'] as const;
+export type CertificateKind = (typeof CERTIFICATE_KINDS)[number];
+
+export function isCertificateKind(value: unknown): value is CertificateKind {
+  return CERTIFICATE_KINDS.some((kind) => kind === value);
+}
 
 export class CertificateParseError extends Error {
   constructor(message: string) {
@@ -74,14 +81,6 @@ export function parseCertificateDate(value: string): Date {
   return date;
 }
 
-function isSelfSigned(x509: X509Certificate): boolean {
-  try {
-    return x509.verify(x509.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /** Wraps an already parsed certificate. */
 export function inspectX509(x509: X509Certificate): InspectedCertificate {
   const der = x509.raw;
@@ -94,7 +93,7 @@ export function inspectX509(x509: X509Certificate): InspectedCertificate {
     issuer: formatDn(x509.issuer),
     notBefore: parseCertificateDate(x509.validFrom),
     notAfter: parseCertificateDate(x509.validTo),
-    selfSigned: isSelfSigned(x509),
+    selfSigned: signatureVerifies(x509, x509.publicKey),
     isCa: x509.ca,
   };
 }
@@ -142,12 +141,87 @@ export function isWithinValidity(
   return cert.notBefore.getTime() <= t && t <= cert.notAfter.getTime();
 }
 
-/** `issuer` issued `leaf`: names and key identifiers match (OpenSSL's check) and the signature verifies. */
-export function issued(issuer: X509Certificate, leaf: X509Certificate): boolean {
+/**
+ * The certificate's kind, as the registry records it and the edge treats it: `self-signed` when its own
+ * key verifies its signature, else `ca-signed`. The one place that says so.
+ */
+export function kindOf(cert: Pick<InspectedCertificate, 'selfSigned'>): CertificateKind {
+  return cert.selfSigned ? 'self-signed' : 'ca-signed';
+}
+
+/*
+ * Who signed whom, in one place. A certificate is self-signed when its own key verifies its signature;
+ * another certificate signed it in one of two strengths, named for what each answers:
+ *   - `issued` (strict, for trust): the issuer was entitled to sign it and did.
+ *   - `signed` (loose, for finding mistakes): the issuer's key signed it, entitled or not.
+ * Trust decisions (the CA bundle, the public roots) use `issued`; only the truststore checks use
+ * `signed`, to find the certificates that `issued` would hide. Add a strength here, never elsewhere.
+ */
+
+/** `key` verifies `cert`'s signature; a key of another type or a malformed signature answers false. */
+function signatureVerifies(cert: X509Certificate, key: KeyObject): boolean {
   try {
-    return leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey);
+    return cert.verify(key);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Strict: `issuer` issued `cert`. OpenSSL's issuer check (`X509_check_issued`: the issuer name, the
+ * authority/subject key identifiers, keyUsage `keyCertSign` when present) passes and the signature
+ * verifies. Whether `issuer` is `CA:TRUE` is the caller's question (`CaBundle.issuerOf` asks it).
+ */
+export function issued(issuer: X509Certificate, cert: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && signatureVerifies(cert, issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loose: `issuer`'s key signed `cert` and `cert` names `issuer` as its issuer, whatever the key
+ * identifiers and keyUsage say. A `CA:FALSE` certificate without `keyCertSign` that signed another one
+ * is found here and not by {@link issued}: the truststore checks must find it to refuse it
+ * (`issuer-not-ca`). Never a reason to trust anything.
+ */
+export function signed(issuer: X509Certificate, cert: X509Certificate): boolean {
+  return cert.issuer === issuer.subject && signatureVerifies(cert, issuer.publicKey);
+}
+
+/**
+ * Certificates by subject DN, each DN's list in the order added. Keyed by Node's DN text
+ * (`x509.subject`, the form `x509.issuer` has too), so the certificates that may have signed one are a
+ * single lookup of its issuer name. Node escapes separators inside values (`CN=a\, O=b`), so two
+ * different DNs never share a key.
+ */
+export class SubjectIndex<T> {
+  private readonly lists = new Map<string, T[]>();
+
+  /** @param x509Of how to reach an item's certificate */
+  constructor(
+    private readonly x509Of: (item: T) => X509Certificate,
+    items: Iterable<T> = [],
+  ) {
+    for (const item of items) this.add(item);
+  }
+
+  add(item: T): void {
+    const subject = this.x509Of(item).subject;
+    const list = this.lists.get(subject);
+    if (list) list.push(item);
+    else this.lists.set(subject, [item]);
+  }
+
+  /** The items whose subject DN is `dn` (Node's form), first added first. */
+  withSubject(dn: string): readonly T[] {
+    return this.lists.get(dn) ?? [];
+  }
+
+  /** The items `cert` names as its issuer: the only candidates for having signed it. */
+  namedAsIssuerOf(cert: X509Certificate): readonly T[] {
+    return this.withSubject(cert.issuer);
   }
 }
 
@@ -156,14 +230,10 @@ export function issued(issuer: X509Certificate, leaf: X509Certificate): boolean 
  * `CA:TRUE` certificate of this bundle, whose subject is the leaf's issuer, verifiably signed it.
  */
 export class CaBundle {
-  private readonly bySubject = new Map<string, InspectedCertificate[]>();
+  private readonly bySubject: SubjectIndex<InspectedCertificate>;
 
   private constructor(readonly certificates: readonly InspectedCertificate[]) {
-    for (const ca of certificates) {
-      const list = this.bySubject.get(ca.x509.subject) ?? [];
-      list.push(ca);
-      this.bySubject.set(ca.x509.subject, list);
-    }
+    this.bySubject = new SubjectIndex((ca) => ca.x509, certificates);
   }
 
   /**
@@ -185,7 +255,7 @@ export class CaBundle {
 
   /** The bundle certificate that issued `leaf`, if any (CA:TRUE, issuer name, signature). */
   issuerOf(leaf: X509Certificate): InspectedCertificate | undefined {
-    for (const candidate of this.bySubject.get(leaf.issuer) ?? []) {
+    for (const candidate of this.bySubject.namedAsIssuerOf(leaf)) {
       if (candidate.isCa && issued(candidate.x509, leaf)) return candidate;
     }
     return undefined;
@@ -221,6 +291,6 @@ export function analyzeClientCertificate(pem: string, bundle: CaBundle): ClientC
   }
   const header = encodeClientCertificateHeader(cert.pem);
   if (!headerFits(header)) return { ok: false, reason: 'header-too-large', thumbprint: cert.thumbprint };
-  if (cert.selfSigned) return { ok: true, cert, kind: 'self-signed', header };
+  if (kindOf(cert) === 'self-signed') return { ok: true, cert, kind: 'self-signed', header };
   return { ok: true, cert, kind: 'ca-signed', header, verifiedBy: bundle.issuerOf(cert.x509) };
 }

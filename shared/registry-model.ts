@@ -4,7 +4,7 @@
  * client, to keep the proxy bundle small.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { CertificateKind } from './certificate';
+import { isCertificateKind, type CertificateKind } from './certificate';
 
 /** Partition key: the RFC 8705 `x5t#S256` thumbprint. */
 export const REGISTRY_KEY = 'thumbprint';
@@ -49,10 +49,6 @@ function str(item: Item, name: string): string | undefined {
   return value && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
 }
 
-function isKind(value: string | undefined): value is CertificateKind {
-  return value === 'self-signed' || value === 'ca-signed';
-}
-
 function isStatus(value: string | undefined): value is RegistryStatus {
   return value === 'active' || value === 'revoked';
 }
@@ -64,7 +60,7 @@ function isStatus(value: string | undefined): value is RegistryStatus {
 export function verdictFromItem(item: Item): RegistryVerdict | undefined {
   const kind = str(item, 'kind');
   const status = str(item, 'status');
-  if (!isKind(kind) || !isStatus(status)) return undefined;
+  if (!isCertificateKind(kind) || !isStatus(status)) return undefined;
   return { kind, status };
 }
 

@@ -17,7 +17,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { inspectCertificate, type InspectedCertificate } from './certificate';
+import { inspectCertificate, kindOf, type InspectedCertificate } from './certificate';
 import {
   REGISTRY_KEY,
   REGISTRY_TTL_ATTRIBUTE,
@@ -337,8 +337,7 @@ export async function revokeEntry(
       }
     }
     if (!options.cert) return { outcome: 'not-found' };
-    const kind: CertificateKind = options.cert.selfSigned ? 'self-signed' : 'ca-signed';
-    const entry = entryForCertificate(options.cert, kind, 'revoked', { ...options, now });
+    const entry = entryForCertificate(options.cert, kindOf(options.cert), 'revoked', { ...options, now });
     if (await putNewEntry(client, tableName, entry)) return { outcome: 'created', entry };
     // Written meanwhile: look again.
   }

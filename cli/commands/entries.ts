@@ -1,5 +1,10 @@
 /** `revoke`, `remove`, `show` and `list`. */
-import { normalizeThumbprint, type InspectedCertificate } from '../../shared/certificate';
+import {
+  CERTIFICATE_KINDS,
+  isCertificateKind,
+  normalizeThumbprint,
+  type InspectedCertificate,
+} from '../../shared/certificate';
 import type { RegistryEntry } from '../../shared/registry-model';
 import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../shared/registry-store';
 import type { Context } from '../context';
@@ -145,7 +150,6 @@ export const showCommand: Command = {
   },
 };
 
-const KINDS = ['self-signed', 'ca-signed'];
 const STATUSES = ['active', 'revoked'];
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -180,8 +184,8 @@ export const listCommand: Command = {
     const kind = values.kind as string | undefined;
     const status = values.status as string | undefined;
     const clientId = values['client-id'] as string | undefined;
-    if (kind !== undefined && !KINDS.includes(kind)) {
-      throw usageError(`list: --kind ${kind}: expected ${KINDS.join(' or ')}`);
+    if (kind !== undefined && !isCertificateKind(kind)) {
+      throw usageError(`list: --kind ${kind}: expected ${CERTIFICATE_KINDS.join(' or ')}`);
     }
     if (status !== undefined && !STATUSES.includes(status)) {
       throw usageError(`list: --status ${status}: expected ${STATUSES.join(' or ')}`);

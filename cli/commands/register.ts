@@ -1,6 +1,6 @@
 /** `register` (self-signed) and `allow` (CA-signed): one or many certificate files, with a summary. */
 import { admissionFindings } from '../../shared/certificate-policy';
-import type { InspectedCertificate } from '../../shared/certificate';
+import type { CertificateKind, InspectedCertificate } from '../../shared/certificate';
 import type { RegistryEntry } from '../../shared/registry-model';
 import { allowCaSigned, registerSelfSigned } from '../../shared/registry-store';
 import type { Context } from '../context';
@@ -11,7 +11,7 @@ import type { Command, Values } from './spec';
 type Outcome = 'written' | 'unchanged' | 'refused';
 
 interface Mode {
-  readonly kind: 'self-signed' | 'ca-signed';
+  readonly kind: CertificateKind;
   /** Past tense for the summary, e.g. `registered`. */
   readonly done: string;
   store(ctx: Context, table: string, cert: InspectedCertificate, clientId?: string): Promise<StoreResult>;

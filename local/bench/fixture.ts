@@ -10,7 +10,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectCertificate } from '../../shared/certificate';
+import { inspectCertificate, kindOf, type CertificateKind } from '../../shared/certificate';
 import { itemFromEntry, ttlFor } from '../../shared/registry-model';
 import { apiGatewayEvent } from '../../stand-ins/api-gateway';
 import { createCertificate, createTestPki, type IssuedCertificate, type KeySpec } from '../../stand-ins/pki';
@@ -31,7 +31,7 @@ export const API_KEY = 'bench-cname-api-key-5d41402abc4b2a76b9719d911017c592';
 
 export interface ClientCertificate {
   readonly name: string;
-  readonly kind: 'ca-signed' | 'self-signed';
+  readonly kind: CertificateKind;
   readonly pem: string;
 }
 
@@ -87,7 +87,7 @@ export async function startFixture(dir: string): Promise<Fixture> {
     });
     issued.push({
       name,
-      kind: selfSigned ? 'self-signed' : 'ca-signed',
+      kind: kindOf(inspectCertificate(cert.pem)),
       cert,
       register: selfSigned || i < 2,
     });

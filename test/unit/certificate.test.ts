@@ -9,8 +9,13 @@ import {
   analyzeClientCertificate,
   encodeClientCertificateHeader,
   inspectCertificate,
+  SubjectIndex,
+  isCertificateKind,
   isWithinValidity,
+  issued,
+  kindOf,
   normalizeThumbprint,
+  signed,
   thumbprintOf,
 } from '../../shared/certificate';
 import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
@@ -183,5 +188,113 @@ describe('CaBundle.fromPem', () => {
     expect(() =>
       CaBundle.fromPem(pki.root.pem + '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
     ).toThrow(/#2/);
+  });
+});
+
+describe('kindOf', () => {
+  it('is self-signed when the certificate’s own key verifies it, CA:TRUE or not', async () => {
+    expect(kindOf(inspectCertificate(pki.root.pem))).toBe('self-signed');
+    expect(kindOf(inspectCertificate((await createCertificate({ subject: 'CN=plain self' })).pem))).toBe(
+      'self-signed',
+    );
+  });
+
+  it('is ca-signed for an intermediate and a leaf', () => {
+    expect(kindOf(inspectCertificate(pki.intermediate.pem))).toBe('ca-signed');
+    expect(kindOf(inspectCertificate(pki.leaf.pem))).toBe('ca-signed');
+  });
+
+  it('is ca-signed for a certificate naming itself as issuer but signed by another key', async () => {
+    const other = await createCertificate({ subject: 'CN=other' });
+    const forged = await createCertificate({ subject: 'CN=looks self-signed', signingKeys: other.keys });
+    expect(inspectCertificate(forged.pem).issuer).toBe('CN=looks self-signed');
+    expect(kindOf(inspectCertificate(forged.pem))).toBe('ca-signed');
+  });
+});
+
+describe('isCertificateKind', () => {
+  it('accepts exactly the two kinds', () => {
+    expect(isCertificateKind('self-signed')).toBe(true);
+    expect(isCertificateKind('ca-signed')).toBe(true);
+    expect(isCertificateKind('Self-Signed')).toBe(false);
+    expect(isCertificateKind(undefined)).toBe(false);
+  });
+});
+
+describe('who signed whom: issued (strict) and signed (loose)', () => {
+  it('both find the issuing CA of a leaf', () => {
+    const leaf = new X509Certificate(pki.leaf.pem);
+    const intermediate = new X509Certificate(pki.intermediate.pem);
+    expect(issued(intermediate, leaf)).toBe(true);
+    expect(signed(intermediate, leaf)).toBe(true);
+  });
+
+  it('only signed finds a CA:FALSE certificate (no keyCertSign) that signed another', async () => {
+    const notCa = await createCertificate({ subject: 'CN=not a CA' });
+    const child = await createCertificate({ subject: 'CN=child', issuer: notCa });
+    const [issuer, cert] = [new X509Certificate(notCa.pem), new X509Certificate(child.pem)];
+    expect(issued(issuer, cert)).toBe(false);
+    expect(signed(issuer, cert)).toBe(true);
+  });
+
+  it('neither accepts a signature by another key under the issuer’s name', async () => {
+    const forged = await createCertificate({
+      subject: 'CN=forged',
+      issuer: pki.intermediate,
+      signingKeys: (await createCertificate({ subject: 'CN=x' })).keys,
+    });
+    const [issuer, cert] = [new X509Certificate(pki.intermediate.pem), new X509Certificate(forged.pem)];
+    expect(issued(issuer, cert)).toBe(false);
+    expect(signed(issuer, cert)).toBe(false);
+  });
+
+  it('neither accepts the right key under another name', async () => {
+    const renamed = await createCertificate({
+      subject: 'CN=renamed CA',
+      keys: pki.intermediate.keys,
+      ca: true,
+    });
+    const leaf = new X509Certificate(pki.leaf.pem);
+    expect(signed(new X509Certificate(renamed.pem), leaf)).toBe(false);
+    expect(issued(new X509Certificate(renamed.pem), leaf)).toBe(false);
+  });
+});
+
+describe('SubjectIndex', () => {
+  it('lists the items of one subject DN in the order added, and nothing for an unknown DN', async () => {
+    const twin = await createCertificate({ subject: pki.root.subject, ca: true });
+    const items = [pki.root, pki.intermediate, twin].map((c) => ({
+      name: c.subject,
+      x509: new X509Certificate(c.pem),
+    }));
+    const index = new SubjectIndex((item: (typeof items)[number]) => item.x509, items);
+    expect(index.withSubject(items[0]!.x509.subject)).toEqual([items[0], items[2]]);
+    expect(index.withSubject('CN=nobody')).toEqual([]);
+  });
+
+  it('finds the candidates a certificate names as its issuer', () => {
+    const index = new SubjectIndex((c: X509Certificate) => c);
+    const [root, intermediate] = [
+      new X509Certificate(pki.root.pem),
+      new X509Certificate(pki.intermediate.pem),
+    ];
+    index.add(root);
+    index.add(intermediate);
+    expect(index.namedAsIssuerOf(new X509Certificate(pki.leaf.pem))).toEqual([intermediate]);
+    expect(index.namedAsIssuerOf(intermediate)).toEqual([root]);
+  });
+
+  it('keeps a DN whose value holds a comma apart from the DN it would print like', async () => {
+    const commaInValue = await createCertificate({ subject: 'CN=a\\, O=b' });
+    const twoRdns = await createCertificate({ subject: 'CN=a, O=b' });
+    const index = new SubjectIndex(
+      (c: X509Certificate) => c,
+      [new X509Certificate(commaInValue.pem), new X509Certificate(twoRdns.pem)],
+    );
+    expect(index.withSubject(new X509Certificate(twoRdns.pem).subject)).toHaveLength(1);
+    expect(index.withSubject(new X509Certificate(commaInValue.pem).subject)).toHaveLength(1);
+    // Printed on one line (as findings name them) they stay apart too.
+    expect(inspectCertificate(commaInValue.pem).subject).toBe('CN=a\\, O=b');
+    expect(inspectCertificate(twoRdns.pem).subject).toBe('CN=a, O=b');
   });
 });
