@@ -1,41 +1,36 @@
 /**
  * The truststore checks (CONTRACT 6.2): what API Gateway would refuse or silently mishandle in the
  * mTLS truststore, found before it is uploaded. Pure (no I/O): the admin CLI, the truststore builder
- * Lambda and the local edge run exactly this code.
+ * Lambda and the local edge run exactly this code. The rules themselves, one per check, are in
+ * `truststore-rules.ts`; this module works out what they share and runs them.
  */
 import {
   inspectCertificate,
-  isWithinValidity,
+  kindOf,
+  signed,
   splitPemBlocks,
+  SubjectIndex,
   type InspectedCertificate,
 } from './certificate';
-import { PublicRoots, policyProblems } from './certificate-policy';
+import { PublicRoots, keyProblem, signatureProblem } from './certificate-policy';
 import { errorMessage } from './errors';
+import {
+  CERTIFICATE_RULES,
+  FILE_RULES,
+  type TruststoreContext,
+  type TruststoreEntry,
+} from './truststore-rules';
 
-/** API Gateway's limit on the truststore object is about 1,000 KB: we refuse 1,000,000 bytes or more. */
-export const MAX_TRUSTSTORE_BYTES = 1_000_000;
-/** A certificate expiring within this many days is reported (API Gateway never warns about expiry). */
-export const EXPIRY_WARNING_DAYS = 30;
-
-export type TruststoreErrorCode =
-  | 'empty'
-  | 'no-ca'
-  | 'unparsable'
-  | 'not-a-ca'
-  | 'issuer-not-ca'
-  | 'public-ca'
-  | 'weak-key'
-  | 'weak-signature'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'duplicate-subject'
-  | 'too-large';
-
-export type TruststoreWarningCode = 'expiring-soon' | 'missing-issuer' | 'public-ca';
+export {
+  EXPIRY_WARNING_DAYS,
+  MAX_TRUSTSTORE_BYTES,
+  type TruststoreErrorCode,
+  type TruststoreWarningCode,
+} from './truststore-rules';
 
 export interface TruststoreFinding {
   readonly severity: 'error' | 'warning';
-  /** Stable: one of {@link TruststoreErrorCode} or {@link TruststoreWarningCode}. */
+  /** Stable: a `TruststoreErrorCode` or a `TruststoreWarningCode`. */
   readonly code: string;
   /** One line, naming the certificate and the problem. */
   readonly message: string;
@@ -70,23 +65,11 @@ export interface TruststoreOptions {
   readonly publicRoots?: readonly string[];
 }
 
-const DAY_MS = 86_400_000;
-
-interface Entry {
-  readonly index: number;
-  readonly cert: InspectedCertificate;
-}
-
-function ref(entry: Entry): NonNullable<TruststoreFinding['certificate']> {
-  return { index: entry.index, subject: entry.cert.subject, thumbprint: entry.cert.thumbprint };
-}
-
-function label(entry: Entry): string {
-  return `certificate #${entry.index} (${entry.cert.subject}, thumbprint ${entry.cert.thumbprint})`;
-}
-
-/** PEM blocks that are not certificates (a private key has no business in a truststore), or are cut off. */
-function strayBlocks(text: string): string[] {
+/**
+ * PEM framing problems: blocks that are not certificates (a private key has no business in a
+ * truststore), CERTIFICATE blocks without an END line.
+ */
+function framingProblems(text: string): string[] {
   const problems: string[] = [];
   for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)) {
     if (match[1] !== 'CERTIFICATE') problems.push(`a ${match[1]} block is not a certificate`);
@@ -97,89 +80,72 @@ function strayBlocks(text: string): string[] {
   return problems;
 }
 
-/**
- * `issuer` signed `cert`: names match and the signature verifies. Looser than `issued()` on purpose
- * (which also wants keyCertSign): a CA:FALSE certificate that signed another one must still be found.
- */
-function signedBy(issuer: InspectedCertificate, cert: InspectedCertificate): boolean {
-  if (cert.x509.issuer !== issuer.x509.subject) return false;
-  try {
-    return cert.x509.verify(issuer.x509.publicKey);
-  } catch {
-    return false;
-  }
+/** `compute(cert)` once per distinct certificate (by thumbprint), however many copies the file holds. */
+function perCertificate<V>(compute: (cert: InspectedCertificate) => V): (entry: TruststoreEntry) => V {
+  const cache = new Map<string, { readonly value: V }>();
+  return ({ cert }) => {
+    const hit = cache.get(cert.thumbprint);
+    if (hit) return hit.value;
+    const value = compute(cert);
+    cache.set(cert.thumbprint, { value });
+    return value;
+  };
 }
 
-/** Runs every check of CONTRACT 6.2 on a truststore's text. */
-export function checkTruststore(pemText: string, options: TruststoreOptions = {}): TruststoreResult {
+/**
+ * Everything the rules share, worked out once: the parsed certificates (a block repeated in the file
+ * is parsed once), who signed whom within the file, the publicly trusted ones, the key and signature
+ * policy. Signature checks, public-root matches and policy are memoized by thumbprint, so a file of
+ * many copies of one certificate costs one of each, not one per copy (nor one per pair of copies).
+ */
+export function truststoreContext(pemText: string, options: TruststoreOptions = {}): TruststoreContext {
   const now = options.now ?? new Date();
   const publicRoots = options.publicRoots ? new PublicRoots(options.publicRoots) : PublicRoots.node();
-  const errors: TruststoreFinding[] = [];
-  const warnings: TruststoreFinding[] = [];
-  const error = (code: TruststoreErrorCode, message: string, entry?: Entry): void => {
-    errors.push({ severity: 'error', code, message, ...(entry ? { certificate: ref(entry) } : {}) });
-  };
-  const warn = (code: TruststoreWarningCode, message: string, entry?: Entry): void => {
-    warnings.push({ severity: 'warning', code, message, ...(entry ? { certificate: ref(entry) } : {}) });
-  };
 
-  const bytes = Buffer.byteLength(pemText, 'utf8');
-  if (bytes >= MAX_TRUSTSTORE_BYTES) {
-    error(
-      'too-large',
-      `the truststore is ${bytes} bytes; API Gateway accepts less than ${MAX_TRUSTSTORE_BYTES}`,
-    );
-  }
-  for (const problem of strayBlocks(pemText)) error('unparsable', problem);
-
-  const entries: Entry[] = [];
-  const parsed = new Map<string, InspectedCertificate>(); // copies are parsed once
+  const entries: TruststoreEntry[] = [];
+  const unparsable: { index: number; reason: string }[] = [];
+  const parsed = new Map<string, InspectedCertificate>();
   splitPemBlocks(pemText).forEach((block, i) => {
     try {
       const cert = parsed.get(block) ?? inspectCertificate(block);
       parsed.set(block, cert);
       entries.push({ index: i + 1, cert });
-    } catch (e) {
-      error('unparsable', `certificate #${i + 1}: ${errorMessage(e)}`);
+    } catch (error) {
+      unparsable.push({ index: i + 1, reason: errorMessage(error) });
     }
   });
-  if (entries.length === 0 && errors.every((f) => f.code !== 'unparsable')) {
-    error('empty', 'the truststore holds no certificate');
-  }
+  const bySubject = new SubjectIndex((entry: TruststoreEntry) => entry.cert.x509, entries);
 
-  // Who issued whom, within the file (by issuer name first, then key identifiers and signature).
-  const bySubject = new Map<string, Entry[]>();
-  for (const entry of entries) {
-    const list = bySubject.get(entry.cert.x509.subject) ?? [];
-    list.push(entry);
-    bySubject.set(entry.cert.x509.subject, list);
-  }
-  // Signature checks are memoized by thumbprint pair: a file of many copies must not cost n² verifications.
+  // Who signed whom, within the file: the loose rule (`signed`), so that a CA:FALSE signer is found.
+  // Memoized by thumbprint pair: a file of many copies must not cost n² signature verifications.
   const verified = new Map<string, boolean>();
-  const issuersOf = new Map<Entry, Entry[]>();
-  const issuedBy = new Map<Entry, Entry[]>();
+  const signedInFile = (issuer: TruststoreEntry, entry: TruststoreEntry): boolean => {
+    const key = `${issuer.cert.thumbprint} ${entry.cert.thumbprint}`;
+    let ok = verified.get(key);
+    if (ok === undefined) verified.set(key, (ok = signed(issuer.cert.x509, entry.cert.x509)));
+    return ok;
+  };
+  const issuersOf = new Map<TruststoreEntry, TruststoreEntry[]>();
+  const issuedBy = new Map<TruststoreEntry, TruststoreEntry[]>();
   for (const entry of entries) {
     // A self-signed certificate is its own issuer (a copy or a re-issue with the same key is not another).
-    const found = entry.cert.selfSigned
-      ? []
-      : (bySubject.get(entry.cert.x509.issuer) ?? []).filter((candidate) => {
-          const key = `${candidate.cert.thumbprint} ${entry.cert.thumbprint}`;
-          let ok = verified.get(key);
-          if (ok === undefined) verified.set(key, (ok = signedBy(candidate.cert, entry.cert)));
-          return ok;
-        });
+    const found =
+      kindOf(entry.cert) === 'self-signed'
+        ? []
+        : bySubject.namedAsIssuerOf(entry.cert.x509).filter((candidate) => signedInFile(candidate, entry));
     issuersOf.set(entry, found);
     for (const issuer of found) {
-      const list = issuedBy.get(issuer) ?? [];
-      list.push(entry);
-      issuedBy.set(issuer, list);
+      const list = issuedBy.get(issuer);
+      if (list) list.push(entry);
+      else issuedBy.set(issuer, [entry]);
     }
   }
 
   // Public CAs: a public root itself, one issued by a public root, and anything chaining to those in the file.
-  const publicReason = new Map<Entry, string>();
+  const publicMatch = perCertificate((cert) => publicRoots.match(cert.x509));
+  const publicReason = new Map<TruststoreEntry, string>();
   for (const entry of entries) {
-    const match = publicRoots.match(entry.cert.x509);
+    const match = publicMatch(entry);
     if (match) publicReason.set(entry, match);
   }
   for (let changed = true; changed;) {
@@ -197,79 +163,55 @@ export function checkTruststore(pemText: string, options: TruststoreOptions = {}
     }
   }
 
-  const seenSubjects = new Map<string, Entry>();
-  const policyByThumbprint = new Map<string, ReturnType<typeof policyProblems>>();
-  for (const entry of entries) {
-    const { cert } = entry;
-    if (!cert.selfSigned && !cert.isCa) {
-      error(
-        'not-a-ca',
-        `${label(entry)} is neither self-signed nor CA:TRUE: a leaf issued by ${cert.issuer} does not belong in a truststore`,
-        entry,
-      );
-    }
-    const children = issuedBy.get(entry) ?? [];
-    if (children.length > 0 && !cert.isCa) {
-      const others = children.length > 1 ? ` (and ${children.length - 1} more)` : '';
-      error(
-        'issuer-not-ca',
-        `${label(entry)} issued certificate #${children[0]?.index}${others} but is not CA:TRUE`,
-        entry,
-      );
-    }
-    const reason = publicReason.get(entry);
-    if (reason) {
-      if (options.allowPublicCa) {
-        warn(
-          'public-ca',
-          `PUBLIC CA ALLOWED: ${label(entry)} ${reason}; anyone who can get a certificate from this CA passes the mTLS handshake`,
-          entry,
-        );
-      } else {
-        error(
-          'public-ca',
-          `${label(entry)} ${reason}; anyone could obtain a client certificate from it (--allow-public-ca to override)`,
-          entry,
-        );
-      }
-    }
-    let problems = policyByThumbprint.get(cert.thumbprint);
-    if (!problems) policyByThumbprint.set(cert.thumbprint, (problems = policyProblems(cert.x509)));
-    for (const problem of problems) error(problem.code, `${label(entry)}: ${problem.message}`, entry);
-    if (cert.notAfter.getTime() < now.getTime()) {
-      error('expired', `${label(entry)} expired on ${cert.notAfter.toISOString()}`, entry);
-    } else if (!isWithinValidity(cert, now)) {
-      error('not-yet-valid', `${label(entry)} is not valid before ${cert.notBefore.toISOString()}`, entry);
-    } else if (cert.notAfter.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * DAY_MS) {
-      warn('expiring-soon', `${label(entry)} expires on ${cert.notAfter.toISOString()}`, entry);
-    }
-    const first = seenSubjects.get(cert.subject);
-    if (first) {
-      const same = first.cert.thumbprint === cert.thumbprint;
-      error(
-        'duplicate-subject',
-        `${label(entry)} has the same subject DN as certificate #${first.index}${same ? ' (it is the same certificate)' : ''}`,
-        entry,
-      );
-    } else {
-      seenSubjects.set(cert.subject, entry);
-    }
-    if (!cert.selfSigned && (issuersOf.get(entry) ?? []).length === 0) {
-      warn('missing-issuer', `${label(entry)}: its issuer ${cert.issuer} is not in the truststore`, entry);
+  return {
+    bytes: Buffer.byteLength(pemText, 'utf8'),
+    now,
+    allowPublicCa: options.allowPublicCa ?? false,
+    framingProblems: framingProblems(pemText),
+    unparsable,
+    entries,
+    bySubject,
+    issuersOf: (entry) => issuersOf.get(entry) ?? [],
+    issuedBy: (entry) => issuedBy.get(entry) ?? [],
+    publicReason: (entry) => publicReason.get(entry),
+    keyProblem: perCertificate((cert) => keyProblem(cert.x509)),
+    signatureProblem: perCertificate((cert) => signatureProblem(cert.der)),
+  };
+}
+
+function ref(entry: TruststoreEntry): NonNullable<TruststoreFinding['certificate']> {
+  return { index: entry.index, subject: entry.cert.subject, thumbprint: entry.cert.thumbprint };
+}
+
+/** Runs every rule of CONTRACT 6.2 (`truststore-rules.ts`) on a truststore's text. */
+export function checkTruststore(pemText: string, options: TruststoreOptions = {}): TruststoreResult {
+  const context = truststoreContext(pemText, options);
+  const findings: TruststoreFinding[] = [];
+  for (const rule of FILE_RULES) {
+    for (const message of rule.check(context)) {
+      findings.push({ severity: rule.severity, code: rule.code, message });
     }
   }
-
-  const earliest = entries.reduce<Date | undefined>(
+  for (const entry of context.entries) {
+    for (const rule of CERTIFICATE_RULES) {
+      const message = rule.check(entry, context);
+      if (message !== undefined) {
+        findings.push({ severity: rule.severity, code: rule.code, message, certificate: ref(entry) });
+      }
+    }
+  }
+  const errors = findings.filter((finding) => finding.severity === 'error');
+  const earliest = context.entries.reduce<Date | undefined>(
     (min, { cert }) => (min === undefined || cert.notAfter < min ? cert.notAfter : min),
     undefined,
   );
   return {
     ok: errors.length === 0,
     errors,
-    warnings,
+    warnings: findings.filter((finding) => finding.severity === 'warning'),
     pem: pemText,
-    bytes,
-    certificates: entries.length,
+    bytes: context.bytes,
+    certificates: context.entries.length,
     ...(earliest ? { earliestExpiry: earliest } : {}),
   };
 }
@@ -294,7 +236,7 @@ export function assembleTruststore(
   const text = [...caBlocks, ...clientBlocks].map(canonical).join('');
   const result = checkTruststore(text, options);
   // Problems of the CA bundle file that do not survive into the assembled text.
-  const bundleErrors: TruststoreFinding[] = strayBlocks(caBundlePem).map((problem) => ({
+  const bundleErrors: TruststoreFinding[] = framingProblems(caBundlePem).map((problem) => ({
     severity: 'error',
     code: 'unparsable',
     message: `CA bundle: ${problem}`,
