@@ -6,10 +6,32 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isCertificateKind, type CertificateKind } from './certificate';
 
+/**
+ * The registry's attribute names, written once (CONTRACT 3 fixes `thumbprint`, `kind`, `status`, `pem`,
+ * `subject`, `notAfter` and `clientId`; the others are ours). Each but `owner` is also the name of the
+ * {@link RegistryEntry} field it holds.
+ */
+export const REGISTRY_ATTRIBUTES = {
+  /** Partition key: the RFC 8705 `x5t#S256` thumbprint (a guard item's key otherwise). */
+  thumbprint: 'thumbprint',
+  kind: 'kind',
+  status: 'status',
+  pem: 'pem',
+  subject: 'subject',
+  notAfter: 'notAfter',
+  clientId: 'clientId',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  /** DynamoDB TTL attribute (epoch seconds): a grace period after the certificate's `notAfter`. */
+  expiresAt: 'expiresAt',
+  /** Guard items only: the thumbprint of the entry that holds the subject DN. */
+  owner: 'owner',
+} as const;
+
 /** Partition key: the RFC 8705 `x5t#S256` thumbprint. */
-export const REGISTRY_KEY = 'thumbprint';
+export const REGISTRY_KEY = REGISTRY_ATTRIBUTES.thumbprint;
 /** DynamoDB TTL attribute (epoch seconds): a grace period after the certificate's `notAfter`. */
-export const REGISTRY_TTL_ATTRIBUTE = 'expiresAt';
+export const REGISTRY_TTL_ATTRIBUTE = REGISTRY_ATTRIBUTES.expiresAt;
 /** Days an entry is kept after its certificate expired, before DynamoDB's TTL deletes it. */
 export const REGISTRY_TTL_GRACE_DAYS = 30;
 /**
@@ -18,7 +40,13 @@ export const REGISTRY_TTL_GRACE_DAYS = 30;
  */
 export const SUBJECT_GUARD_PREFIX = 'subject#';
 
-export type RegistryStatus = 'active' | 'revoked';
+/** The registry's `status` values. */
+export const REGISTRY_STATUSES = ['active', 'revoked'] as const;
+export type RegistryStatus = (typeof REGISTRY_STATUSES)[number];
+
+export function isRegistryStatus(value: unknown): value is RegistryStatus {
+  return REGISTRY_STATUSES.some((status) => status === value);
+}
 
 export interface RegistryEntry {
   readonly thumbprint: string;
@@ -44,13 +72,11 @@ export interface RegistryVerdict {
 
 export type Item = Record<string, AttributeValue>;
 
+const A = REGISTRY_ATTRIBUTES;
+
 function str(item: Item, name: string): string | undefined {
   const value = item[name];
   return value && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
-}
-
-function isStatus(value: string | undefined): value is RegistryStatus {
-  return value === 'active' || value === 'revoked';
 }
 
 /**
@@ -58,9 +84,9 @@ function isStatus(value: string | undefined): value is RegistryStatus {
  * `active`: callers treat it like a missing entry for self-signed certificates and must fail closed.
  */
 export function verdictFromItem(item: Item): RegistryVerdict | undefined {
-  const kind = str(item, 'kind');
-  const status = str(item, 'status');
-  if (!isCertificateKind(kind) || !isStatus(status)) return undefined;
+  const kind = str(item, A.kind);
+  const status = str(item, A.status);
+  if (!isCertificateKind(kind) || !isRegistryStatus(status)) return undefined;
   return { kind, status };
 }
 
@@ -68,8 +94,8 @@ export function verdictFromItem(item: Item): RegistryVerdict | undefined {
 export function entryFromItem(item: Item): RegistryEntry | undefined {
   const thumbprint = str(item, REGISTRY_KEY);
   const verdict = verdictFromItem(item);
-  const subject = str(item, 'subject');
-  const notAfter = str(item, 'notAfter');
+  const subject = str(item, A.subject);
+  const notAfter = str(item, A.notAfter);
   if (!thumbprint || thumbprint.startsWith(SUBJECT_GUARD_PREFIX) || !verdict || !subject || !notAfter) {
     return undefined;
   }
@@ -80,10 +106,10 @@ export function entryFromItem(item: Item): RegistryEntry | undefined {
     ...verdict,
     subject,
     notAfter,
-    pem: str(item, 'pem'),
-    clientId: str(item, 'clientId'),
-    createdAt: str(item, 'createdAt'),
-    updatedAt: str(item, 'updatedAt'),
+    pem: str(item, A.pem),
+    clientId: str(item, A.clientId),
+    createdAt: str(item, A.createdAt),
+    updatedAt: str(item, A.updatedAt),
     expiresAt,
   };
 }
@@ -92,15 +118,15 @@ export function entryFromItem(item: Item): RegistryEntry | undefined {
 export function itemFromEntry(entry: RegistryEntry): Item {
   const item: Item = {
     [REGISTRY_KEY]: { S: entry.thumbprint },
-    kind: { S: entry.kind },
-    status: { S: entry.status },
-    subject: { S: entry.subject },
-    notAfter: { S: entry.notAfter },
+    [A.kind]: { S: entry.kind },
+    [A.status]: { S: entry.status },
+    [A.subject]: { S: entry.subject },
+    [A.notAfter]: { S: entry.notAfter },
   };
-  if (entry.pem !== undefined) item.pem = { S: entry.pem };
-  if (entry.clientId !== undefined) item.clientId = { S: entry.clientId };
-  if (entry.createdAt !== undefined) item.createdAt = { S: entry.createdAt };
-  if (entry.updatedAt !== undefined) item.updatedAt = { S: entry.updatedAt };
+  if (entry.pem !== undefined) item[A.pem] = { S: entry.pem };
+  if (entry.clientId !== undefined) item[A.clientId] = { S: entry.clientId };
+  if (entry.createdAt !== undefined) item[A.createdAt] = { S: entry.createdAt };
+  if (entry.updatedAt !== undefined) item[A.updatedAt] = { S: entry.updatedAt };
   if (entry.expiresAt !== undefined) item[REGISTRY_TTL_ATTRIBUTE] = { N: String(entry.expiresAt) };
   return item;
 }

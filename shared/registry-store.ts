@@ -19,6 +19,7 @@ import {
 import { createHash } from 'node:crypto';
 import { inspectCertificate, kindOf, type InspectedCertificate } from './certificate';
 import {
+  REGISTRY_ATTRIBUTES as A,
   REGISTRY_KEY,
   REGISTRY_TTL_ATTRIBUTE,
   SUBJECT_GUARD_PREFIX,
@@ -142,9 +143,9 @@ async function claimSubjectGuard(
   const key = subjectGuardKey(cert.subject);
   const guard: Item = {
     [REGISTRY_KEY]: { S: key },
-    owner: { S: cert.thumbprint },
-    subject: { S: cert.subject },
-    createdAt: { S: now.toISOString() },
+    [A.owner]: { S: cert.thumbprint },
+    [A.subject]: { S: cert.subject },
+    [A.createdAt]: { S: now.toISOString() },
     // The guard expires with its entry, so a TTL-deleted entry does not leave its subject taken forever.
     [REGISTRY_TTL_ATTRIBUTE]: { N: String(ttlFor(cert.notAfter)) },
   };
@@ -164,10 +165,10 @@ async function claimSubjectGuard(
   const { Item: existing } = await client.send(
     new GetItemCommand({ TableName: tableName, Key: { [REGISTRY_KEY]: { S: key } }, ConsistentRead: true }),
   );
-  const holder = existing?.owner?.S;
+  const holder = existing?.[A.owner]?.S;
   if (holder === undefined) return { claimed: false, holder: '(unknown)' };
   if (holder === cert.thumbprint) return { claimed: true }; // our own earlier, interrupted attempt
-  const created = Date.parse(existing?.createdAt?.S ?? '');
+  const created = Date.parse(existing?.[A.createdAt]?.S ?? '');
   const stale = Number.isFinite(created) && now.getTime() - created > GUARD_STALE_MS;
   if (!stale || (await getEntry(client, tableName, holder))) return { claimed: false, holder };
   try {
@@ -176,7 +177,7 @@ async function claimSubjectGuard(
         TableName: tableName,
         Item: guard,
         ConditionExpression: '#o = :holder',
-        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeNames: { '#o': A.owner },
         ExpressionAttributeValues: { ':holder': { S: holder } },
       }),
     );
@@ -200,7 +201,7 @@ async function releaseSubjectGuard(
         TableName: tableName,
         Key: { [REGISTRY_KEY]: { S: subjectGuardKey(subject) } },
         ConditionExpression: '#o = :me',
-        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeNames: { '#o': A.owner },
         ExpressionAttributeValues: { ':me': { S: thumbprint } },
       }),
     );
@@ -324,8 +325,11 @@ export async function revokeEntry(
             Key: { [REGISTRY_KEY]: { S: thumbprint } },
             UpdateExpression: 'SET #s = :revoked, #u = :now',
             ConditionExpression: 'attribute_exists(#k)',
-            ExpressionAttributeNames: { '#s': 'status', '#u': 'updatedAt', '#k': REGISTRY_KEY },
-            ExpressionAttributeValues: { ':revoked': { S: 'revoked' }, ':now': { S: now.toISOString() } },
+            ExpressionAttributeNames: { '#s': A.status, '#u': A.updatedAt, '#k': REGISTRY_KEY },
+            ExpressionAttributeValues: {
+              ':revoked': { S: 'revoked' satisfies RegistryStatus },
+              ':now': { S: now.toISOString() },
+            },
             ReturnValues: 'ALL_NEW',
           }),
         );

@@ -5,7 +5,7 @@ import {
   normalizeThumbprint,
   type InspectedCertificate,
 } from '../../shared/certificate';
-import type { RegistryEntry } from '../../shared/registry-model';
+import { REGISTRY_STATUSES, isRegistryStatus, type RegistryEntry } from '../../shared/registry-model';
 import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../shared/registry-store';
 import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
@@ -150,8 +150,6 @@ export const showCommand: Command = {
   },
 };
 
-const STATUSES = ['active', 'revoked'];
-
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths =
     rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
@@ -187,8 +185,8 @@ export const listCommand: Command = {
     if (kind !== undefined && !isCertificateKind(kind)) {
       throw usageError(`list: --kind ${kind}: expected ${CERTIFICATE_KINDS.join(' or ')}`);
     }
-    if (status !== undefined && !STATUSES.includes(status)) {
-      throw usageError(`list: --status ${status}: expected ${STATUSES.join(' or ')}`);
+    if (status !== undefined && !isRegistryStatus(status)) {
+      throw usageError(`list: --status ${status}: expected ${REGISTRY_STATUSES.join(' or ')}`);
     }
     const entries = (await scanRegistry(ctx.dynamodb(), await ctx.table()))
       .filter((e) => kind === undefined || e.kind === kind)

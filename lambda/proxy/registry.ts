@@ -4,7 +4,7 @@
  * (the handler fails closed with 503); they are never cached.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { REGISTRY_KEY, verdictFromItem } from '../../shared/registry-model';
+import { REGISTRY_ATTRIBUTES, REGISTRY_KEY, verdictFromItem } from '../../shared/registry-model';
 import { TtlCache } from './cache';
 import type { RegistryAnswer } from './decision';
 
@@ -24,7 +24,7 @@ export function createRegistryReader(
         Key: { [REGISTRY_KEY]: { S: thumbprint } },
         ConsistentRead: true,
         ProjectionExpression: '#k, #s',
-        ExpressionAttributeNames: { '#k': 'kind', '#s': 'status' },
+        ExpressionAttributeNames: { '#k': REGISTRY_ATTRIBUTES.kind, '#s': REGISTRY_ATTRIBUTES.status },
       }),
       { abortSignal: AbortSignal.timeout(timeoutMs) },
     );

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { inspectCertificate } from '../../shared/certificate';
-import { ttlFor, type RegistryEntry } from '../../shared/registry-model';
+import { REGISTRY_ATTRIBUTES, ttlFor, type RegistryEntry } from '../../shared/registry-model';
 import { subjectGuardKey } from '../../shared/registry-store';
 import { main } from '../../cli/main';
 import { startCloudFormationStandIn, type CloudFormationStandIn } from '../../stand-ins/cloudformation';
@@ -310,7 +310,9 @@ describe('register', () => {
     const guard = await server
       .client()
       .send(new GetItemCommand({ TableName: table, Key: { thumbprint: { S: subjectGuardKey('CN=free') } } }));
-    expect(guard.Item?.owner?.S).toBe(thumbprintOf(readFileSync(join(dir, second), 'utf8')));
+    expect(guard.Item?.[REGISTRY_ATTRIBUTES.owner]?.S).toBe(
+      thumbprintOf(readFileSync(join(dir, second), 'utf8')),
+    );
   });
 
   it('warns about, but registers, a CA:TRUE self-signed certificate (openssl req -x509 style)', async () => {

@@ -1,6 +1,12 @@
 import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inspectCertificate } from '../../shared/certificate';
-import { REGISTRY_TTL_ATTRIBUTE, ttlFor, type RegistryEntry } from '../../shared/registry-model';
+import {
+  REGISTRY_ATTRIBUTES as A,
+  REGISTRY_KEY,
+  REGISTRY_TTL_ATTRIBUTE,
+  ttlFor,
+  type RegistryEntry,
+} from '../../shared/registry-model';
 import {
   GUARD_STALE_MS,
   activeSelfSignedPems,
@@ -43,12 +49,13 @@ describe('registry store on dynalite', () => {
     await registerSelfSigned(server.client(), table, a);
     const entries = await scanRegistry(server.client(), table);
     expect(entries.map((e) => e.thumbprint)).toEqual([a.thumbprint]);
-    const guard = await server
-      .client()
-      .send(
-        new GetItemCommand({ TableName: table, Key: { thumbprint: { S: subjectGuardKey('CN=scan a') } } }),
-      );
-    expect(guard.Item?.owner?.S).toBe(a.thumbprint);
+    const guard = await server.client().send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { [REGISTRY_KEY]: { S: subjectGuardKey('CN=scan a') } },
+      }),
+    );
+    expect(guard.Item?.[A.owner]?.S).toBe(a.thumbprint);
   });
 
   it('writes the TTL attribute on the entry and its guard: notAfter plus the grace period', async () => {
@@ -57,7 +64,7 @@ describe('registry store on dynalite', () => {
     for (const key of [a.thumbprint, subjectGuardKey('CN=ttl')]) {
       const { Item } = await server
         .client()
-        .send(new GetItemCommand({ TableName: table, Key: { thumbprint: { S: key } } }));
+        .send(new GetItemCommand({ TableName: table, Key: { [REGISTRY_KEY]: { S: key } } }));
       expect(Item?.[REGISTRY_TTL_ATTRIBUTE]?.N).toBe(String(ttlFor(a.notAfter)));
     }
   });
@@ -71,10 +78,10 @@ describe('registry store on dynalite', () => {
       new PutItemCommand({
         TableName: table,
         Item: {
-          thumbprint: { S: subjectGuardKey('CN=orphan') },
-          owner: { S: crashed.thumbprint },
-          subject: { S: 'CN=orphan' },
-          createdAt: { S: now.toISOString() },
+          [REGISTRY_KEY]: { S: subjectGuardKey('CN=orphan') },
+          [A.owner]: { S: crashed.thumbprint },
+          [A.subject]: { S: 'CN=orphan' },
+          [A.createdAt]: { S: now.toISOString() },
         },
       }),
     );
