@@ -1,20 +1,30 @@
 /**
  * The CDK app's configuration (CONTRACT 6.1): the context keys, validated once into a typed, readonly
- * object. Pure: `bin/app.ts` reads the context and the CA bundle file and hands the raw values in here;
- * nothing in `lib/` reads context, environment or files.
+ * {@link EdgeConfig}. Pure: `bin/app.ts` reads the context and the CA bundle file and hands the raw values
+ * in here; nothing in `lib/` reads context, environment or files.
  *
- * Every failure is one line naming the key, the bad value and the fix.
+ * One rule per key ({@link KEY_RULES}: the value it expects, an example, its default) and one named rule
+ * per combination of keys ({@link CROSS_KEY_RULES}). The keys the app reads ({@link CONTEXT_KEYS}) are the
+ * table's keys, so no key is read without being validated, nor validated without being read. Every
+ * failure is one line naming the key, the bad value and the fix.
+ *
+ * Adding a key: its parsed type in {@link ContextValues} and its rule in {@link KEY_RULES} (the compiler
+ * wants both), its documented prop in {@link EdgeConfig} (a value of the same name and type is carried
+ * over as is); a check across keys is one more function in {@link CROSS_KEY_RULES}.
  */
 import { checkTruststore } from '../shared/truststore';
 import {
-  ALLOWED_METHODS,
+  CA_SIGNED_POLICIES,
   CLIENT_IP_HEADERS,
   EDGE_PATHS,
+  PROXY_DEFAULTS,
+  isEdgePath,
   type CaSignedPolicy,
   type ClientIpHeader,
   type EdgePath,
 } from '../shared/contracts/proxy';
 import { ConfigError } from '../shared/config-error';
+import { CUSTOM_DOMAIN_CLIENT_IP_HEADER } from './custom-domain-edge';
 
 export { ConfigError };
 
@@ -24,50 +34,122 @@ export interface HostedZoneConfig {
   readonly name: string;
 }
 
+/** The validated configuration the stack is built from. */
 export interface EdgeConfig {
-  /** The Auth0 custom domain, e.g. `auth.example.com`. */
+  /** The Auth0 custom domain, e.g. `auth.example.com` (key `domainName`). */
   readonly domainName: string;
   /** The host the edge serves: `mtls.<domainName>`. */
   readonly mtlsDomainName: string;
-  /** ACM certificate for `mtls.<domainName>`. */
+  /** ACM certificate for `mtls.<domainName>` (key `certificateArn`). */
   readonly certificateArn: string;
   /** The certificate's region: the stack's region (a Regional API Gateway domain needs a same-region certificate). */
   readonly region: string;
-  /** Auth0's forwarding target (origin domain name), a host without scheme. */
+  /** Auth0's forwarding target (origin domain name), a host without scheme (key `forwardingTarget`). */
   readonly forwardingTarget: string;
-  /** Path of the trusted client CA bundle, as given in the context. */
+  /** Path of the trusted client CA bundle, as given in the context (key `caBundle`). */
   readonly caBundlePath: string;
-  /** @default - no DNS record; point DNS at the `RegionalDomainName` output yourself */
+  /**
+   * The Route 53 zone that gets the alias records (keys `hostedZoneId` and `hostedZoneName`).
+   * @default - no DNS record; point DNS at the `RegionalDomainName` output yourself
+   */
   readonly hostedZone?: HostedZoneConfig;
-  /** @default - the stack creates an empty secret to be filled in */
+  /**
+   * An existing secret holding Auth0's CNAME API key (key `cnameApiKeySecretArn`).
+   * @default - the stack creates an empty secret to be filled in
+   */
   readonly cnameApiKeySecretArn?: string;
+  /** Which CA-signed client certificates pass (key `caSignedPolicy`; `any` when unset). */
   readonly caSignedPolicy: CaSignedPolicy;
+  /**
+   * The header that carries the end-user IP to Auth0 (key `clientIpHeader`; when unset, `true-client-ip`
+   * with the CloudFront edge, `x-forwarded-for` without).
+   */
   readonly clientIpHeader: ClientIpHeader;
+  /** The paths the edge forwards (key `allowedPaths`; every edge path when unset). */
   readonly allowedPaths: readonly EdgePath[];
-  /** @default - no email subscription on the alarms topic */
+  /**
+   * Subscribed to the alarms topic (key `alarmEmail`).
+   * @default - no email subscription on the alarms topic
+   */
   readonly alarmEmail?: string;
-  /** ACM certificate for `<domainName>` in us-east-1 (the custom domain's own CloudFront edge, issue 7). */
+  /**
+   * ACM certificate for `<domainName>` in us-east-1: the stack also provisions the custom domain's own
+   * CloudFront edge (key `customDomainCertificateArn`).
+   * @default - no CloudFront edge; the stack provisions nothing for `<domainName>` itself
+   */
   readonly customDomainCertificateArn?: string;
 }
 
 /** Raw context values as CDK hands them over (strings from `-c`, any JSON from cdk.json). */
 export type RawContext = Readonly<Record<string, unknown>>;
 
-export const CONTEXT_KEYS = [
-  'domainName',
-  'certificateArn',
-  'forwardingTarget',
-  'caBundle',
-  'hostedZoneId',
-  'hostedZoneName',
-  'cnameApiKeySecretArn',
-  'caSignedPolicy',
-  'clientIpHeader',
-  'allowedPaths',
-  'alarmEmail',
-  'customDomainCertificateArn',
-] as const;
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
+/** An ACM certificate ARN and the region it names. */
+export interface AcmCertificateArn {
+  readonly arn: string;
+  readonly region: string;
+}
+
+/** Each context key's value once its own rule accepted it, before the keys are combined. */
+export interface ContextValues {
+  readonly domainName: string;
+  readonly certificateArn: AcmCertificateArn;
+  readonly forwardingTarget: string;
+  readonly caBundle: string;
+  readonly hostedZoneId: string | undefined;
+  readonly hostedZoneName: string | undefined;
+  readonly cnameApiKeySecretArn: string | undefined;
+  readonly caSignedPolicy: CaSignedPolicy;
+  readonly allowedPaths: readonly EdgePath[];
+  readonly alarmEmail: string | undefined;
+  readonly customDomainCertificateArn: string | undefined;
+  readonly clientIpHeader: ClientIpHeader;
+}
+
+export type ContextKey = keyof ContextValues;
+
+// ---------------------------------------------------------------------------------------------------
+// The shape of a key rule
+
+/** The values of the keys a rule reads: its `after` keys, parsed before it. */
+type Parsed<D extends ContextKey> = Pick<ContextValues, D>;
+
+/** A message text, fixed or made from the keys parsed before. */
+type Text<D extends ContextKey> = string | ((parsed: Parsed<D>) => string);
+
+/** Fails the key with its value; with the rule's own `expected` and `example` unless given. */
+export type Reject = (detail?: { readonly expected?: string; readonly example?: string }) => never;
+
+interface KeyRuleShape<T, D extends ContextKey> {
+  /**
+   * Keys whose values this rule reads; they come before it in {@link KEY_RULES}.
+   * @default - none
+   */
+  readonly after?: readonly D[];
+  /** What a good value is, as the failure says it: `expected <expected>`. */
+  readonly expected: Text<D>;
+  /** A good value, as the failure's fix says it: `Fix: -c <key>=<example>`. */
+  readonly example: Text<D>;
+  /** The given value (a string, trimmed) → its typed value, or `reject()`. */
+  readonly parse: (value: string, parsed: Parsed<D>, reject: Reject) => T;
+}
+
+/**
+ * The rule of one context key. An absent key (unset, null or '') fails with "it is missing" when the
+ * key is `required`, and takes its `default` otherwise; a value that is not a string fails.
+ */
+export type KeyRule<T, D extends ContextKey = never> = KeyRuleShape<T, D> &
+  ({ readonly required: true } | { readonly default: (parsed: Parsed<D>) => T });
+
+/** Types a rule: infers the value type and narrows `parsed` to the keys in `after`. */
+function keyRule<T, D extends ContextKey = never>(rule: KeyRule<T, D>): KeyRule<NoInfer<T>, NoInfer<D>> {
+  return rule;
+}
+
+/** The default of an optional key that has none. */
+const NONE = (): undefined => undefined;
+
+// ---------------------------------------------------------------------------------------------------
+// Value formats
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
@@ -76,203 +158,311 @@ const SECRET_ARN =
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function isClientIpHeader(value: string): value is ClientIpHeader {
-  return (CLIENT_IP_HEADERS as readonly string[]).includes(value);
+const HOSTED_ZONE_ID_EXAMPLE = 'Z0123456789ABCDEFGHIJ';
+const SECRET_ARN_EXAMPLE = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf';
+/** The CloudFront edge's certificate must be in us-east-1: CloudFront only uses certificates there. */
+const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
+
+/** A host name, lower-cased and without a trailing dot; undefined when it is none. */
+function hostName(value: string): string | undefined {
+  const host = value.toLowerCase().replace(/\.$/, '');
+  return HOSTNAME.test(host) ? host : undefined;
 }
+
+/** The region of an ACM certificate ARN; undefined when the value is none. */
+function acmRegion(value: string): string | undefined {
+  return ACM_ARN.exec(value)?.[1];
+}
+
+function isOneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
+
+/** The zone an operator most likely means for `mtls.<domainName>`: its registrable domain. */
+function zoneExample(domainName: string): string {
+  return domainName.split('.').slice(-2).join('.');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One rule per key, in the order they are parsed
+
+/** Every context key of CONTRACT 6.1 and its rule. Parsed in this order: a rule reads only keys above it. */
+export const KEY_RULES: { readonly [K in ContextKey]: KeyRule<ContextValues[K], ContextKey> } = {
+  /** The Auth0 custom domain; the edge serves `mtls.<domainName>`. */
+  domainName: keyRule({
+    required: true,
+    expected: 'the Auth0 custom domain as a host name (the edge serves mtls.<domainName>)',
+    example: 'auth.example.com',
+    parse: (value, _, reject) => hostName(value) ?? reject(),
+  }),
+
+  /** ACM certificate of `mtls.<domainName>`; its region is the stack's region. */
+  certificateArn: keyRule({
+    required: true,
+    after: ['domainName'],
+    expected: ({ domainName }) => `an ACM certificate ARN for mtls.${domainName}`,
+    example: 'arn:aws:acm:eu-west-1:111111111111:certificate/11111111-2222-3333-4444-555555555555',
+    parse: (value, _, reject) => ({ arn: value, region: acmRegion(value) ?? reject() }),
+  }),
+
+  /** Auth0's origin domain name for the custom domain (a host name: no scheme, no port, no path). */
+  forwardingTarget: keyRule({
+    required: true,
+    expected: "Auth0's forwarding target (origin domain name) as a host name without scheme or path",
+    example: 'acme-cd-abc123.edge.tenants.us.auth0.com',
+    parse: (value, _, reject) => hostName(value) ?? reject(),
+  }),
+
+  /** Path of the PEM bundle of trusted client CAs (bin/ reads it; {@link checkCaBundle} checks it). */
+  caBundle: keyRule({
+    required: true,
+    expected: 'the path of the PEM bundle of trusted client CA certificates',
+    example: 'certs/client-ca-bundle.pem',
+    parse: (value) => value,
+  }),
+
+  /** The Route 53 zone for the alias records, with `hostedZoneName`. */
+  hostedZoneId: keyRule({
+    default: NONE,
+    expected: 'a Route 53 hosted zone id',
+    example: HOSTED_ZONE_ID_EXAMPLE,
+    parse: (value, _, reject) => (HOSTED_ZONE_ID.test(value) ? value : reject()),
+  }),
+
+  /** The name of that zone, which must contain `mtls.<domainName>`. */
+  hostedZoneName: keyRule({
+    default: NONE,
+    after: ['domainName'],
+    expected: 'the hosted zone name',
+    example: 'example.com',
+    parse: (value, { domainName }, reject) => {
+      const name = hostName(value);
+      if (name !== undefined && `mtls.${domainName}`.endsWith(`.${name}`)) return name;
+      return reject({
+        expected: `a hosted zone that contains mtls.${domainName}`,
+        example: zoneExample(domainName),
+      });
+    },
+  }),
+
+  /** An existing secret holding Auth0's CNAME API key, as its complete ARN. */
+  cnameApiKeySecretArn: keyRule({
+    default: NONE,
+    expected: 'a complete Secrets Manager secret ARN (ending in -XXXXXX)',
+    example: SECRET_ARN_EXAMPLE,
+    parse: (value, _, reject) =>
+      SECRET_ARN.test(value)
+        ? value
+        : reject({
+            expected:
+              'a complete Secrets Manager secret ARN (ending in -XXXXXX, as `aws secretsmanager describe-secret` prints it)',
+          }),
+  }),
+
+  /** Which CA-signed client certificates pass: `any` (unless revoked) or only `registered` ones. */
+  caSignedPolicy: keyRule({
+    default: () => PROXY_DEFAULTS.caSignedPolicy,
+    expected: CA_SIGNED_POLICIES.map((policy) => `"${policy}"`).join(' or '),
+    example: 'registered',
+    parse: (value, _, reject) => (isOneOf(CA_SIGNED_POLICIES, value) ? value : reject()),
+  }),
+
+  /** The paths the edge forwards, comma-separated, each at most once. */
+  allowedPaths: keyRule({
+    default: () => PROXY_DEFAULTS.allowedPaths,
+    expected: `a comma-separated, non-empty subset of ${EDGE_PATHS.join(',')}`,
+    example: '/oauth/token,/userinfo',
+    parse: (value, _, reject) => {
+      const paths = value
+        .split(',')
+        .map((path) => path.trim())
+        .filter(Boolean);
+      const ok = paths.length > 0 && new Set(paths).size === paths.length;
+      return ok && paths.every(isEdgePath) ? paths : reject();
+    },
+  }),
+
+  /** An address subscribed to the alarms topic. */
+  alarmEmail: keyRule({
+    default: NONE,
+    expected: 'an email address',
+    example: 'ops@example.com',
+    parse: (value, _, reject) => (EMAIL.test(value) ? value : reject()),
+  }),
+
+  /** ACM certificate of `<domainName>` for the custom domain's own CloudFront edge. */
+  customDomainCertificateArn: keyRule({
+    default: NONE,
+    after: ['domainName'],
+    expected: ({ domainName }) =>
+      `an ACM certificate ARN for ${domainName} in ${CLOUDFRONT_CERTIFICATE_REGION}`,
+    example: `arn:aws:acm:${CLOUDFRONT_CERTIFICATE_REGION}:111111111111:certificate/66666666-7777-8888-9999-000000000000`,
+    parse: (value, { domainName }, reject) =>
+      acmRegion(value) === CLOUDFRONT_CERTIFICATE_REGION
+        ? value
+        : reject({
+            expected: `an ACM certificate ARN for ${domainName} in ${CLOUDFRONT_CERTIFICATE_REGION} (CloudFront only uses ${CLOUDFRONT_CERTIFICATE_REGION} certificates)`,
+          }),
+  }),
+
+  /**
+   * The end-user IP header for Auth0 (its `custom_client_ip_header`), case-insensitive. Unset, it is the
+   * CloudFront edge's header when there is an edge, else the proxy's default.
+   */
+  clientIpHeader: keyRule({
+    after: ['customDomainCertificateArn'],
+    default: ({ customDomainCertificateArn }) =>
+      customDomainCertificateArn ? CUSTOM_DOMAIN_CLIENT_IP_HEADER : PROXY_DEFAULTS.clientIpHeader,
+    expected: `one of ${CLIENT_IP_HEADERS.join(', ')}`,
+    example: CUSTOM_DOMAIN_CLIENT_IP_HEADER,
+    parse: (value, _, reject) => {
+      const header = value.toLowerCase();
+      return isOneOf(CLIENT_IP_HEADERS, header) ? header : reject();
+    },
+  }),
+};
+
+/** The context keys the app reads: exactly those {@link KEY_RULES} validates. */
+export const CONTEXT_KEYS = Object.keys(KEY_RULES) as readonly ContextKey[];
+
+// ---------------------------------------------------------------------------------------------------
+// Rules across keys, each naming the key to fix
+
+/** Checks values that are fine one by one but not together; throws a ConfigError naming one key. */
+export type CrossKeyRule = (values: ContextValues) => void;
+
+/** `hostedZoneId` and `hostedZoneName` name one zone: both or neither. */
+function hostedZoneBothOrNeither({ domainName, hostedZoneId, hostedZoneName }: ContextValues): void {
+  if (hostedZoneName !== undefined && hostedZoneId === undefined) {
+    failKey(
+      'hostedZoneId',
+      undefined,
+      'it together with hostedZoneName (both or neither)',
+      HOSTED_ZONE_ID_EXAMPLE,
+    );
+  }
+  if (hostedZoneId !== undefined && hostedZoneName === undefined) {
+    failKey(
+      'hostedZoneName',
+      undefined,
+      'it together with hostedZoneId (both or neither)',
+      zoneExample(domainName),
+    );
+  }
+}
+
+/**
+ * With the CloudFront edge, the client IP header is the edge's. Auth0's `custom_client_ip_header` is a
+ * setting of the custom domain, so it covers both hosts: the mTLS host must send the header the
+ * CloudFront edge sends.
+ */
+function clientIpHeaderIsTheEdges({ customDomainCertificateArn, clientIpHeader }: ContextValues): void {
+  if (customDomainCertificateArn !== undefined && clientIpHeader !== CUSTOM_DOMAIN_CLIENT_IP_HEADER) {
+    failKey(
+      'clientIpHeader',
+      clientIpHeader,
+      `${CUSTOM_DOMAIN_CLIENT_IP_HEADER} when customDomainCertificateArn is given (the CloudFront edge sends it, and the Auth0 custom domain takes one custom_client_ip_header for both hosts)`,
+      CUSTOM_DOMAIN_CLIENT_IP_HEADER,
+    );
+  }
+}
+
+/**
+ * The CloudFront edge needs an existing, filled secret: CloudFormation resolves the key into the
+ * distribution at deploy time and fails on an empty secret (the one the stack would create).
+ */
+function cloudFrontEdgeHasAFilledSecret({
+  customDomainCertificateArn,
+  cnameApiKeySecretArn,
+}: ContextValues): void {
+  if (customDomainCertificateArn !== undefined && cnameApiKeySecretArn === undefined) {
+    failKey(
+      'cnameApiKeySecretArn',
+      undefined,
+      'the ARN of a secret that already holds the CNAME API key when customDomainCertificateArn is given (CloudFormation resolves it into the CloudFront distribution at deploy time and fails on an empty secret)',
+      SECRET_ARN_EXAMPLE,
+    );
+  }
+}
+
+/** Checked in this order, after every key passed its own rule. */
+export const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  hostedZoneBothOrNeither,
+  clientIpHeaderIsTheEdges,
+  cloudFrontEdgeHasAFilledSecret,
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Parsing
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return `"${(text ?? String(value)).slice(0, 120)}"`;
 }
 
-function fail(key: ContextKey, value: unknown, expected: string, example: string): never {
+/** Throws the one-line failure of a key: the key, the bad value (or that it is missing) and the fix. */
+function failKey(key: ContextKey, value: unknown, expected: string, example: string): never {
   const got = value === undefined ? 'it is missing' : `got ${show(value)}`;
   throw new ConfigError(`Context key "${key}": ${got}; expected ${expected}. Fix: -c ${key}=${example}`);
 }
 
-function optionalString(
-  raw: RawContext,
-  key: ContextKey,
-  expected: string,
-  example: string,
-): string | undefined {
-  const value = raw[key];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') fail(key, value, expected, example);
-  return value.trim();
+/** Applies the key's rule to its raw value; `parsed` holds the keys before it. */
+function parseKey<K extends ContextKey>(key: K, value: unknown, parsed: ContextValues): ContextValues[K] {
+  const rule: KeyRule<ContextValues[K], ContextKey> = KEY_RULES[key];
+  const text = (t: Text<ContextKey>): string => (typeof t === 'string' ? t : t(parsed));
+  const rejecting =
+    (got: unknown): Reject =>
+    (detail = {}) =>
+      failKey(key, got, detail.expected ?? text(rule.expected), detail.example ?? text(rule.example));
+  if (value === undefined || value === null || value === '') {
+    return 'required' in rule ? rejecting(value)() : rule.default(parsed);
+  }
+  if (typeof value !== 'string') return rejecting(value)();
+  const trimmed = value.trim();
+  return rule.parse(trimmed, parsed, rejecting(trimmed));
 }
 
-function requiredString(raw: RawContext, key: ContextKey, expected: string, example: string): string {
-  const value = optionalString(raw, key, expected, example);
-  if (value === undefined) fail(key, raw[key], expected, example);
-  return value;
+/** Every key through its own rule, in table order. @throws ConfigError naming the first bad key */
+function parseKeys(raw: RawContext): ContextValues {
+  const parsed: Partial<Record<ContextKey, unknown>> = {};
+  for (const key of CONTEXT_KEYS) parsed[key] = parseKey(key, raw[key], parsed as ContextValues);
+  return parsed as ContextValues;
 }
 
-function hostname(raw: RawContext, key: ContextKey, expected: string, example: string): string {
-  const value = requiredString(raw, key, expected, example);
-  const host = value.toLowerCase().replace(/\.$/, '');
-  if (!HOSTNAME.test(host)) fail(key, value, expected, example);
-  return host;
+/** Combines the keys' values into the config: the values of the same name and type carry over. */
+function toEdgeConfig(values: ContextValues): EdgeConfig {
+  const { certificateArn, caBundle, hostedZoneId, hostedZoneName, ...sameName } = values;
+  return {
+    ...sameName,
+    mtlsDomainName: `mtls.${values.domainName}`,
+    certificateArn: certificateArn.arn,
+    region: certificateArn.region,
+    caBundlePath: caBundle,
+    hostedZone:
+      hostedZoneId !== undefined && hostedZoneName !== undefined
+        ? { id: hostedZoneId, name: hostedZoneName }
+        : undefined,
+  };
 }
 
 /** Validates the context keys of CONTRACT 6.1. @throws ConfigError, one line naming the key and the fix */
 export function parseConfig(raw: RawContext): EdgeConfig {
-  const domainName = hostname(
-    raw,
-    'domainName',
-    'the Auth0 custom domain as a host name (the edge serves mtls.<domainName>)',
-    'auth.example.com',
-  );
+  const values = parseKeys(raw);
+  for (const rule of CROSS_KEY_RULES) rule(values);
+  return toEdgeConfig(values);
+}
 
-  const certExample = 'arn:aws:acm:eu-west-1:111111111111:certificate/<id>';
-  const certificateArn = requiredString(
-    raw,
-    'certificateArn',
-    `an ACM certificate ARN for mtls.${domainName}`,
-    certExample,
-  );
-  const certRegion = ACM_ARN.exec(certificateArn)?.[1];
-  if (!certRegion)
-    fail('certificateArn', certificateArn, `an ACM certificate ARN for mtls.${domainName}`, certExample);
-
-  const targetExpected =
-    "Auth0's forwarding target (origin domain name) as a host name without scheme or path";
-  const targetExample = 'acme-cd-abc123.edge.tenants.us.auth0.com';
-  const rawTarget = requiredString(raw, 'forwardingTarget', targetExpected, targetExample);
-  if (/[:/]/.test(rawTarget)) fail('forwardingTarget', rawTarget, targetExpected, targetExample);
-  const forwardingTarget = hostname(raw, 'forwardingTarget', targetExpected, targetExample);
-
-  const caBundlePath = requiredString(
-    raw,
-    'caBundle',
-    'the path of the PEM bundle of trusted client CA certificates',
-    'certs/client-ca-bundle.pem',
-  );
-
-  const zoneId = optionalString(raw, 'hostedZoneId', 'a Route 53 hosted zone id', 'Z0123456789ABCDEFGHIJ');
-  const zoneName = optionalString(raw, 'hostedZoneName', 'the hosted zone name', 'example.com');
-  let hostedZone: HostedZoneConfig | undefined;
-  if (zoneId !== undefined || zoneName !== undefined) {
-    if (zoneId === undefined) {
-      fail(
-        'hostedZoneId',
-        undefined,
-        'it together with hostedZoneName (both or neither)',
-        'Z0123456789ABCDEFGHIJ',
-      );
-    }
-    if (!HOSTED_ZONE_ID.test(zoneId))
-      fail('hostedZoneId', zoneId, 'a Route 53 hosted zone id', 'Z0123456789ABCDEFGHIJ');
-    const zoneExample = domainName.split('.').slice(-2).join('.');
-    if (zoneName === undefined) {
-      fail('hostedZoneName', undefined, 'it together with hostedZoneId (both or neither)', zoneExample);
-    }
-    const name = zoneName.toLowerCase().replace(/\.$/, '');
-    if (!HOSTNAME.test(name) || !`mtls.${domainName}`.endsWith(`.${name}`)) {
-      fail('hostedZoneName', zoneName, `a hosted zone that contains mtls.${domainName}`, zoneExample);
-    }
-    hostedZone = { id: zoneId, name };
+/** A context in which every key holds its rule's example (the examples of later keys fit the earlier). */
+export function exampleContext(): Record<ContextKey, string> {
+  const examples: Partial<Record<ContextKey, string>> = {};
+  const parsed: Partial<Record<ContextKey, unknown>> = {};
+  for (const key of CONTEXT_KEYS) {
+    const { example } = KEY_RULES[key];
+    const text = typeof example === 'string' ? example : example(parsed as ContextValues);
+    examples[key] = text;
+    parsed[key] = parseKey(key, text, parsed as ContextValues);
   }
-
-  const cnameApiKeySecretArn = optionalString(
-    raw,
-    'cnameApiKeySecretArn',
-    'a complete Secrets Manager secret ARN (ending in -XXXXXX)',
-    'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf',
-  );
-  if (cnameApiKeySecretArn !== undefined && !SECRET_ARN.test(cnameApiKeySecretArn)) {
-    fail(
-      'cnameApiKeySecretArn',
-      cnameApiKeySecretArn,
-      'a complete Secrets Manager secret ARN (ending in -XXXXXX, as `aws secretsmanager describe-secret` prints it)',
-      'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf',
-    );
-  }
-
-  const policy = optionalString(raw, 'caSignedPolicy', '"any" or "registered"', 'registered') ?? 'any';
-  if (policy !== 'any' && policy !== 'registered')
-    fail('caSignedPolicy', policy, '"any" or "registered"', 'registered');
-
-  const pathsExpected = `a comma-separated, non-empty subset of ${EDGE_PATHS.join(',')}`;
-  const pathsRaw = optionalString(raw, 'allowedPaths', pathsExpected, '/oauth/token,/userinfo');
-  const allowedPaths = (pathsRaw ?? EDGE_PATHS.join(','))
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (
-    allowedPaths.length === 0 ||
-    new Set(allowedPaths).size !== allowedPaths.length ||
-    !allowedPaths.every((p): p is EdgePath => Object.hasOwn(ALLOWED_METHODS, p))
-  ) {
-    fail('allowedPaths', pathsRaw, pathsExpected, '/oauth/token,/userinfo');
-  }
-
-  const alarmEmail = optionalString(raw, 'alarmEmail', 'an email address', 'ops@example.com');
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
-    fail('alarmEmail', alarmEmail, 'an email address', 'ops@example.com');
-  }
-
-  const edgeCertExample = 'arn:aws:acm:us-east-1:111111111111:certificate/<id>';
-  const customDomainCertificateArn = optionalString(
-    raw,
-    'customDomainCertificateArn',
-    `an ACM certificate ARN for ${domainName} in us-east-1`,
-    edgeCertExample,
-  );
-  if (
-    customDomainCertificateArn !== undefined &&
-    ACM_ARN.exec(customDomainCertificateArn)?.[1] !== 'us-east-1'
-  ) {
-    fail(
-      'customDomainCertificateArn',
-      customDomainCertificateArn,
-      `an ACM certificate ARN for ${domainName} in us-east-1 (CloudFront only uses us-east-1 certificates)`,
-      edgeCertExample,
-    );
-  }
-
-  // Auth0's `custom_client_ip_header` is a setting of the custom domain, so it covers both hosts: with our
-  // CloudFront edge (which sets true-client-ip) the mTLS host must send the same header.
-  const headers = CLIENT_IP_HEADERS as readonly string[];
-  const defaultIpHeader = customDomainCertificateArn ? 'true-client-ip' : 'x-forwarded-for';
-  const clientIpHeader = (
-    optionalString(raw, 'clientIpHeader', `one of ${headers.join(', ')}`, 'true-client-ip') ?? defaultIpHeader
-  ).toLowerCase();
-  if (!isClientIpHeader(clientIpHeader)) {
-    fail('clientIpHeader', clientIpHeader, `one of ${headers.join(', ')}`, 'true-client-ip');
-  }
-  if (customDomainCertificateArn && clientIpHeader !== 'true-client-ip') {
-    fail(
-      'clientIpHeader',
-      clientIpHeader,
-      'true-client-ip when customDomainCertificateArn is given (the CloudFront edge sends it, and the Auth0 custom domain takes one custom_client_ip_header for both hosts)',
-      'true-client-ip',
-    );
-  }
-  if (customDomainCertificateArn && cnameApiKeySecretArn === undefined) {
-    fail(
-      'cnameApiKeySecretArn',
-      undefined,
-      'the ARN of a secret that already holds the CNAME API key when customDomainCertificateArn is given (CloudFormation resolves it into the CloudFront distribution at deploy time and fails on an empty secret)',
-      'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf',
-    );
-  }
-
-  return {
-    domainName,
-    mtlsDomainName: `mtls.${domainName}`,
-    certificateArn,
-    region: certRegion,
-    forwardingTarget,
-    caBundlePath,
-    hostedZone,
-    cnameApiKeySecretArn,
-    caSignedPolicy: policy,
-    clientIpHeader,
-    allowedPaths,
-    alarmEmail,
-    customDomainCertificateArn,
-  };
+  return examples as Record<ContextKey, string>;
 }
 
 /**

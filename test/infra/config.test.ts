@@ -2,7 +2,15 @@
  * lib/config.ts: every required context key missing, and every malformed key, fails with ONE line that
  * names the key, the bad value and the fix.
  */
-import { ConfigError, checkCaBundle, parseConfig, type RawContext } from '../../lib/config';
+import {
+  CONTEXT_KEYS,
+  ConfigError,
+  KEY_RULES,
+  checkCaBundle,
+  exampleContext,
+  parseConfig,
+  type RawContext,
+} from '../../lib/config';
 import { createCertificate, createTestPki } from '../../stand-ins/pki';
 
 const VALID: RawContext = {
@@ -111,6 +119,56 @@ describe('parseConfig', () => {
 
   it('names hostedZoneId when only hostedZoneName is given', () => {
     expectOneLine(errorOf({ ...VALID, hostedZoneName: 'example.com' }), 'hostedZoneId');
+  });
+});
+
+describe('the key rules', () => {
+  it('the app reads exactly the keys of CONTRACT 6.1, each of which has a rule', () => {
+    expect([...CONTEXT_KEYS].sort()).toEqual(
+      [
+        'domainName',
+        'certificateArn',
+        'forwardingTarget',
+        'caBundle',
+        'hostedZoneId',
+        'hostedZoneName',
+        'cnameApiKeySecretArn',
+        'caSignedPolicy',
+        'clientIpHeader',
+        'allowedPaths',
+        'alarmEmail',
+        'customDomainCertificateArn',
+      ].sort(),
+    );
+    expect(Object.keys(KEY_RULES)).toEqual(CONTEXT_KEYS);
+  });
+
+  it.each([...CONTEXT_KEYS])('every key read is validated: a non-string %s is named in one line', (key) => {
+    const message = errorOf({ ...VALID, [key]: { not: 'a string' } });
+    expectOneLine(message, key);
+    expect(message).toContain('got "{"not":"a string"}"');
+  });
+
+  it('each rule reads only keys parsed before it', () => {
+    CONTEXT_KEYS.forEach((key, index) => {
+      for (const dependency of KEY_RULES[key].after ?? []) {
+        expect(CONTEXT_KEYS.indexOf(dependency)).toBeLessThan(index);
+      }
+    });
+  });
+
+  it("the keys' examples parse, all together", () => {
+    const examples = exampleContext();
+    expect(Object.keys(examples)).toEqual(CONTEXT_KEYS);
+    const config = parseConfig(examples);
+    expect(config.customDomainCertificateArn).toBe(examples.customDomainCertificateArn);
+    expect(config.hostedZone).toEqual({ id: examples.hostedZoneId, name: examples.hostedZoneName });
+  });
+
+  it('every example is one shell word, so the "Fix: -c key=example" hint copy-pastes', () => {
+    for (const example of Object.values(exampleContext())) {
+      expect(example).toMatch(/^[A-Za-z0-9@%+=:,./_-]+$/);
+    }
   });
 });
 
