@@ -24,6 +24,7 @@ import {
   TRUSTSTORE_KEY,
 } from '../shared/contracts/truststore-builder';
 import { CA_BUNDLE_ASSET_FILE, PROJECT_ROOT, bundlingWithCaBundle } from './lambda-bundling';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-runtime';
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/contracts/telemetry';
 
 /** Logical ID of the truststore bucket (pinned by a test: changing it would replace the bucket). */
@@ -141,8 +142,8 @@ export class Truststore extends Construct {
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
       memorySize: 512,
       timeout: Duration.minutes(2),
       // One build at a time: stream batches, the schedule and CloudFormation's (asynchronous) custom
