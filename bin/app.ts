@@ -1,21 +1,48 @@
 /**
  * The CDK app entry (`npx cdk synth|deploy`, run by cdk.json with tsx): the ONLY place that reads
- * context, environment and files. It validates the context into a typed config, checks the CA bundle
- * with the truststore rules, and adds cdk-nag (AwsSolutions) as a synthesis gate.
+ * context, environment and files. It hands them to the config model (lib/config.ts) and wires the
+ * stack, with cdk-nag (AwsSolutions) as a synthesis gate.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CONTEXT_KEYS, ConfigError, checkCaBundle, parseConfig, type RawContext } from '../lib/config';
+import {
+  CONTEXT_KEYS,
+  ConfigError,
+  checkCaBundle,
+  parseConfig,
+  unreadableCaBundle,
+  type EdgeConfig,
+  type RawContext,
+} from '../lib/config';
 import { CustomerEdgeStack } from '../lib/customer-edge-stack';
 import { STACK_NAME } from '../shared/contracts/stack';
 
+/** Every context key the config model validates, and only those. */
+function readContext(app: App): RawContext {
+  return Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
+}
+
+/** The file's system error code (ENOENT, EACCES, EISDIR…), else the error as text. */
+function readFailure(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return String(error);
+}
+
+/** The CA bundle, resolved against the working directory (where `cdk` runs). */
+function readCaBundle(config: EdgeConfig): { readonly file: string; readonly pem: string } {
+  const file = resolve(process.cwd(), config.caBundlePath);
+  try {
+    return { file, pem: readFileSync(file, 'utf8') };
+  } catch (error) {
+    throw unreadableCaBundle(config.caBundlePath, readFailure(error));
+  }
+}
+
 function main(): void {
   const app = new App();
-  const raw: RawContext = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
-  const account = process.env.CDK_DEFAULT_ACCOUNT;
-  const config = parseConfig(raw);
+  const config = parseConfig(readContext(app));
   // The mTLS domain must live in its certificate's region, so that region is the stack's region.
   const cliRegion = process.env.CDK_DEFAULT_REGION;
   if (cliRegion && cliRegion !== config.region) {
@@ -23,26 +50,16 @@ function main(): void {
       `note: the stack deploys to ${config.region}, the region of certificateArn (not ${cliRegion})`,
     );
   }
-
-  const caBundleFile = resolve(process.cwd(), config.caBundlePath);
-  let caBundlePem: string;
-  try {
-    caBundlePem = readFileSync(caBundleFile, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(
-      `Context key "caBundle": cannot read "${config.caBundlePath}" (${reason}). Fix: -c caBundle=<path of your client CA bundle PEM>`,
-    );
-  }
-  for (const warning of checkCaBundle(config.caBundlePath, caBundlePem)) console.warn(`warning: ${warning}`);
+  const caBundle = readCaBundle(config);
+  for (const warning of checkCaBundle(config.caBundlePath, caBundle.pem)) console.warn(`warning: ${warning}`);
 
   new CustomerEdgeStack(app, STACK_NAME, {
     // The account when the CLI knows it (synth works without credentials), the certificate's region.
-    env: { account, region: config.region },
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
     description: `Customer edge: mTLS endpoint aliases of ${config.domainName} in front of Auth0`,
     config,
-    caBundleFile,
-    caBundlePem,
+    caBundleFile: caBundle.file,
+    caBundlePem: caBundle.pem,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

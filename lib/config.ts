@@ -465,6 +465,13 @@ export function exampleContext(): Record<ContextKey, string> {
   return examples as Record<ContextKey, string>;
 }
 
+/** The failure of a `caBundle` file that cannot be read (`reason`: the system error code, e.g. ENOENT). */
+export function unreadableCaBundle(path: string, reason: string): ConfigError {
+  return new ConfigError(
+    `Context key "caBundle": cannot read "${path}" (${reason}). Fix: -c caBundle=<path of your client CA bundle PEM>`,
+  );
+}
+
 /**
  * Checks the CA bundle's text with the truststore rules (CONTRACT 6.2), so a bundle API Gateway or the
  * builder would refuse fails synthesis instead of the deployment.
