@@ -140,7 +140,11 @@ interface KeyRuleShape<T, D extends ContextKey> {
 export type KeyRule<T, D extends ContextKey = never> = KeyRuleShape<T, D> &
   ({ readonly required: true } | { readonly default: (parsed: Parsed<D>) => T });
 
-/** Types a rule: infers the value type and narrows `parsed` to the keys in `after`. */
+/**
+ * Types a rule from its own text: the value type from `parse`/`default`, and `parsed` narrowed to the
+ * keys in `after`, so reading any other key does not compile. (`NoInfer` keeps TypeScript from taking
+ * them from the table's type instead, which would let every rule read every key.)
+ */
 function keyRule<T, D extends ContextKey = never>(rule: KeyRule<T, D>): KeyRule<NoInfer<T>, NoInfer<D>> {
   return rule;
 }
