@@ -18,16 +18,11 @@ import {
 } from '../lib/config';
 import { CustomerEdgeStack } from '../lib/customer-edge-stack';
 import { STACK_NAME } from '../shared/contracts/stack';
+import { errorCode, errorMessage } from '../shared/errors';
 
 /** Every context key the config model validates, and only those. */
 function readContext(app: App): RawContext {
   return Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)]));
-}
-
-/** The file's system error code (ENOENT, EACCES, EISDIR…), else the error as text. */
-function readFailure(error: unknown): string {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
-  return String(error);
 }
 
 /** The CA bundle, resolved against the working directory (where `cdk` runs). */
@@ -36,7 +31,7 @@ function readCaBundle(config: EdgeConfig): { readonly file: string; readonly pem
   try {
     return { file, pem: readFileSync(file, 'utf8') };
   } catch (error) {
-    throw unreadableCaBundle(config.caBundlePath, readFailure(error));
+    throw unreadableCaBundle(config.caBundlePath, errorCode(error) ?? errorMessage(error));
   }
 }
 

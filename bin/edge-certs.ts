@@ -3,6 +3,7 @@
  * The implementation lives in cli/; this file only wires it to the process.
  */
 import { main } from '../cli/main';
+import { errorMessage } from '../shared/errors';
 
 // Node.js 20 is this project's local runtime (CONTRACT 1): the SDK's nine-line notice about Node 22
 // would follow every command's output. An explicit setting still wins.
@@ -13,7 +14,7 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, en
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`edge-certs: ${(error as Error).message}\n`);
+    process.stderr.write(`edge-certs: ${errorMessage(error)}\n`);
     process.exitCode = 1;
   },
 );
