@@ -60,6 +60,13 @@ export function thumbprintOf(der: Uint8Array): string {
  * Accepts a thumbprint as `x5t#S256` (base64url, 43 characters) or as a hex SHA-256 fingerprint
  * (64 hex digits, colons allowed, as `openssl x509 -fingerprint -sha256` prints it) and returns
  * the `x5t#S256` form, or undefined when it is neither.
+ *
+ * Auth0's `thumbprint_sha256` on `x509_cert` credentials is read through here too. Its reference only says
+ * "the X509 certificate's SHA256 thumbprint"; the responses of a real tenant recorded by Auth0's Go SDK
+ * (auth0/go-auth0 `test/data/recordings/TestClient_CreateAllCredential/
+ * Should_create_SelfSignedTLSClientAuth_Credential.yaml`) carry `NTkulT-DcSrRSevqZd26aq0DCz8YbOFGjKVs-Expu4w`
+ * for the PEM sent, which is exactly this function's `x5t#S256` of that certificate (test/unit/certificate).
+ * Hex, should Auth0 ever answer in hex, lands on the same value.
  */
 export function normalizeThumbprint(input: string): string | undefined {
   const trimmed = input.trim();
@@ -72,6 +79,33 @@ export function normalizeThumbprint(input: string): string | undefined {
 /** Node prints DNs one RDN per line; we show them on one line. */
 export function formatDn(nodeDn: string): string {
   return nodeDn.split('\n').join(', ');
+}
+
+/**
+ * The one form in which subject DNs are compared: RDNs in certificate order, one per line, as Node's
+ * `X509Certificate.subject` prints them (values RFC 2253-escaped, so a separator is never escaped).
+ * Accepts that form, Auth0's `subject_dn` (the same lines: `C=JP\nST=Tokyo\n…\nCN=client.example.org` in the
+ * recorded responses of auth0/go-auth0 `test/data/recordings/TestClient_CreateAllCredential/
+ * Should_create_TLSClientAuth_Credential.yaml`) and the registry's one-line {@link formatDn} form
+ * (`C=JP, ST=Tokyo, …`), with any whitespace around separators. Order and letter case are kept: Auth0 matches
+ * the DN it stores against the presented certificate's, so a reordered or re-cased DN is a real difference.
+ */
+export function canonicalDn(dn: string): string {
+  const rdns: string[] = [];
+  let current = '';
+  // Whitespace around an RDN goes; an escaped one (`CN=x\ `) stays.
+  const push = (): void => {
+    rdns.push(current.replace(/^\s+/, '').replace(/(?<!\\)\s+$/, ''));
+    current = '';
+  };
+  for (let i = 0; i < dn.length; i++) {
+    const c = dn[i] as string;
+    if (c === '\\' && i + 1 < dn.length) current += c + (dn[++i] as string);
+    else if (c === '\n' || c === '\r' || c === ',') push();
+    else current += c;
+  }
+  push();
+  return rdns.filter((rdn) => rdn !== '').join('\n');
 }
 
 /** Node 20 prints validity as `Aug  5 09:36:04 2021 GMT` (the format API Gateway uses too). */
