@@ -6,6 +6,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ export function hasConfiguredCredentials(env: Env): boolean {
 
 /** Client settings for a service: the SDK's own, or throwaway ones for an unconfigured loopback endpoint. */
 export function clientSettings(
-  service: 'DYNAMODB' | 'CLOUDFORMATION',
+  service: 'DYNAMODB' | 'CLOUDFORMATION' | 'SECRETS_MANAGER',
   env: Env,
 ): { region?: string; credentials?: typeof LOOPBACK_CREDENTIALS } {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
@@ -78,6 +79,10 @@ export function createDynamoDbClient(env: Env): DynamoDBClient {
 
 export function createCloudFormationClient(env: Env): CloudFormationClient {
   return new CloudFormationClient(clientSettings('CLOUDFORMATION', env));
+}
+
+export function createSecretsManagerClient(env: Env): SecretsManagerClient {
+  return new SecretsManagerClient(clientSettings('SECRETS_MANAGER', env));
 }
 
 /** Errors that mean "not set up", not "AWS failed": a usage problem (exit 2). */

@@ -1,11 +1,25 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createCloudFormationClient, createDynamoDbClient, resolveTableName } from './aws';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { resolveAuth0Settings } from './auth0/settings';
+import { Auth0Tenant } from './auth0/tenant';
+import {
+  createCloudFormationClient,
+  createDynamoDbClient,
+  createSecretsManagerClient,
+  resolveTableName,
+} from './aws';
 import type { CliIo } from './io';
 
-/** What a command runs with: output, time, the registry client and table (both resolved lazily). */
+/**
+ * What a command runs with: output, time, the registry client and table, the Auth0 tenant (all resolved
+ * lazily). Every line it prints passes {@link Context.redact}: the Auth0 M2M secret never reaches output.
+ */
 export class Context {
   private client?: DynamoDBClient;
   private tableName?: Promise<string>;
+  private secretsManager?: SecretsManagerClient;
+  private tenant?: Promise<Auth0Tenant>;
+  private readonly secrets: string[] = [];
 
   constructor(
     readonly io: CliIo,
@@ -22,12 +36,17 @@ export class Context {
 
   /** One line to stdout. */
   out(line = ''): void {
-    this.io.stdout.write(`${line}\n`);
+    this.io.stdout.write(this.redact(`${line}\n`));
   }
 
   /** One line to stderr. */
   err(line: string): void {
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(this.redact(`${line}\n`));
+  }
+
+  /** `text` with every secret this run holds replaced by `[REDACTED]`. */
+  redact(text: string): string {
+    return this.secrets.reduce((t, secret) => t.split(secret).join('[REDACTED]'), text);
   }
 
   dynamodb(): DynamoDBClient {
@@ -44,6 +63,20 @@ export class Context {
     return this.tableName;
   }
 
+  /** The Auth0 Management API, configured from the environment or the M2M secret (resolved once). */
+  auth0(): Promise<Auth0Tenant> {
+    this.tenant ??= (async () => {
+      const settings = await resolveAuth0Settings(this.io.env, () => {
+        if (this.io.secretsManager) return this.io.secretsManager();
+        this.secretsManager ??= createSecretsManagerClient(this.io.env);
+        return this.secretsManager;
+      });
+      this.secrets.push(settings.clientSecret);
+      return Auth0Tenant.connect(settings, this.io.auth0Fetch);
+    })();
+    return this.tenant;
+  }
+
   /** Whether a table was named explicitly (--table or REGISTRY_TABLE_NAME), without asking CloudFormation. */
   hasExplicitTable(): boolean {
     return Boolean(this.globals.table ?? this.io.env.REGISTRY_TABLE_NAME);
@@ -52,5 +85,6 @@ export class Context {
   close(): void {
     // Only clients we created: an injected one belongs to the caller.
     if (this.client && !this.io.dynamodb) this.client.destroy();
+    this.secretsManager?.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface Output {
   write(text: string): unknown;
@@ -19,4 +20,11 @@ export interface CliIo {
   readonly dynamodb?: () => DynamoDBClient;
   /** @default - a client from the SDK's standard settings (see aws.ts) */
   readonly cloudformation?: () => CloudFormationClient;
+  /** Reads the Auth0 M2M secret named by `AUTH0_M2M_SECRET_ID`. @default - a client from the SDK's standard settings */
+  readonly secretsManager?: () => SecretsManagerClient;
+  /**
+   * The HTTPS transport of the Auth0 Management API SDK.
+   * @default - Node's global `fetch` (which trusts the CAs of `NODE_EXTRA_CA_CERTS`)
+   */
+  readonly auth0Fetch?: typeof fetch;
 }
