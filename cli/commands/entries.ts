@@ -7,6 +7,7 @@ import {
 } from '../../shared/certificate';
 import { REGISTRY_STATUSES, isRegistryStatus, type RegistryEntry } from '../../shared/registry-model';
 import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../shared/registry-store';
+import { AUTH0_CLIENT_HELP, AUTH0_CLIENT_OPTION, auth0ClientOf, offboardInAuth0 } from '../auth0/sync';
 import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
 import { describe, readCertificateFile } from '../files';
@@ -17,6 +18,8 @@ interface Target {
   readonly cert?: InspectedCertificate;
   /** How to name it in messages. */
   readonly label: string;
+  /** The option that named it, to repeat in a command we print: `--cert FILE` or `--thumbprint T`. */
+  readonly option: string;
 }
 
 /** Exactly one of `--cert FILE` or `--thumbprint T`. */
@@ -28,7 +31,12 @@ function target(ctx: Context, command: string, values: Values): Target {
   }
   if (file !== undefined) {
     const cert = readCertificateFile(file, ctx.cwd);
-    return { thumbprint: cert.thumbprint, cert, label: `${file} (${describe(cert)})` };
+    return {
+      thumbprint: cert.thumbprint,
+      cert,
+      label: `${file} (${describe(cert)})`,
+      option: `--cert ${file}`,
+    };
   }
   const normalized = normalizeThumbprint(thumbprint as string);
   if (!normalized) {
@@ -36,10 +44,11 @@ function target(ctx: Context, command: string, values: Values): Target {
       `${command}: --thumbprint ${thumbprint}: not an x5t#S256 thumbprint (43 base64url characters) or a SHA-256 fingerprint (64 hex digits)`,
     );
   }
-  return { thumbprint: normalized, label: `thumbprint ${normalized}` };
+  return { thumbprint: normalized, label: `thumbprint ${normalized}`, option: `--thumbprint ${normalized}` };
 }
 
 const TARGET_OPTIONS = { cert: { type: 'string' }, thumbprint: { type: 'string' } } as const;
+const OFFBOARD_OPTIONS = { ...TARGET_OPTIONS, ...AUTH0_CLIENT_OPTION } as const;
 const TARGET_HELP = [
   '  --cert FILE       the certificate (PEM or DER)',
   '  --thumbprint T    its x5t#S256 (base64url) or SHA-256 fingerprint (hex, colons allowed, as',
@@ -53,7 +62,7 @@ function summaryOf(entry: RegistryEntry): string {
 
 export const revokeCommand: Command = {
   name: 'revoke',
-  usage: 'edge-certs revoke (--cert FILE | --thumbprint T)',
+  usage: 'edge-certs revoke (--cert FILE | --thumbprint T) [--auth0-client ID]',
   summary: 'set status=revoked (records a revoked entry from --cert when there is none)',
   details: [
     'The proxy refuses a revoked certificate within its registry cache lifetime (30 s by default).',
@@ -61,37 +70,74 @@ export const revokeCommand: Command = {
     'Exit 1 when --thumbprint names no entry (give --cert to record one).',
     '',
     ...TARGET_HELP,
+    ...AUTH0_CLIENT_HELP,
+    '                    after the edge refuses it: its credential is disabled and deleted (a',
+    '                    cert_subject_dn one stays while another active certificate has its DN)',
   ],
-  options: TARGET_OPTIONS,
+  options: OFFBOARD_OPTIONS,
   usesRegistry: true,
   async run(ctx, values) {
     const t = target(ctx, 'revoke', values);
+    const auth0Client = auth0ClientOf(values, 'revoke');
     const result = await revokeEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint, {
       cert: t.cert,
       now: ctx.now(),
     });
-    switch (result.outcome) {
-      case 'not-found':
-        throw failure(`revoke: no registry entry for ${t.label}; give --cert FILE to record it as revoked`);
-      case 'already-revoked':
-        ctx.out(`already revoked: ${summaryOf(result.entry)}`);
-        return EXIT_OK;
-      case 'created':
-        ctx.out(`recorded as revoked (no entry existed): ${summaryOf(result.entry)}`);
-        return EXIT_OK;
-      case 'revoked':
-        ctx.out(`revoked: ${summaryOf(result.entry)}`);
-        if (result.entry.kind === 'self-signed') {
-          ctx.out('next: rebuild the truststore (edge-certs truststore build) to drop it from API Gateway');
-        }
-        return EXIT_OK;
+    if (result.outcome === 'not-found') {
+      throw failure(`revoke: no registry entry for ${t.label}; give --cert FILE to record it as revoked`);
     }
+    const lead = {
+      'already-revoked': 'already revoked',
+      created: 'recorded as revoked (no entry existed)',
+      revoked: 'revoked',
+    }[result.outcome];
+    ctx.out(`${lead}: ${summaryOf(result.entry)}`);
+    if (auth0Client !== undefined) {
+      await offboardInAuth0(ctx, {
+        command: 'revoke',
+        clientId: auth0Client,
+        kind: result.entry.kind,
+        thumbprint: t.thumbprint,
+        subject: result.entry.subject,
+        edgeState: `thumbprint ${t.thumbprint} is revoked (the edge refuses it)`,
+        completeWith: `edge-certs revoke ${t.option} --auth0-client ${auth0Client}`,
+      });
+    }
+    if (result.outcome === 'revoked' && result.entry.kind === 'self-signed') {
+      ctx.out('next: rebuild the truststore (edge-certs truststore build) to drop it from API Gateway');
+    }
+    return EXIT_OK;
   },
 };
 
+/** `remove --auth0-client`: the edge refuses (revoked), Auth0 lets go, then the entry goes. */
+async function removeOnBothSides(ctx: Context, t: Target, clientId: string): Promise<number> {
+  const table = await ctx.table();
+  const revoked = await revokeEntry(ctx.dynamodb(), table, t.thumbprint, { cert: t.cert, now: ctx.now() });
+  const entry = revoked.outcome === 'not-found' ? undefined : revoked.entry;
+  const hadCredential = await offboardInAuth0(ctx, {
+    command: 'remove',
+    clientId,
+    // Without an entry or --cert only an x509_cert credential can be found (by thumbprint).
+    kind: entry?.kind ?? 'self-signed',
+    thumbprint: t.thumbprint,
+    subject: entry?.subject,
+    edgeState: entry
+      ? `thumbprint ${t.thumbprint} is revoked (the edge refuses it), not removed yet`
+      : `no entry for thumbprint ${t.thumbprint}`,
+    completeWith: `edge-certs remove ${t.option} --auth0-client ${clientId}`,
+  });
+  const removed = await removeEntry(ctx.dynamodb(), table, t.thumbprint);
+  if (!removed && !hadCredential) {
+    throw failure(`remove: no registry entry and no credential on Auth0 client ${clientId} for ${t.label}`);
+  }
+  if (removed) ctx.out(`removed: ${summaryOf(removed)}`);
+  return EXIT_OK;
+}
+
 export const removeCommand: Command = {
   name: 'remove',
-  usage: 'edge-certs remove (--cert FILE | --thumbprint T)',
+  usage: 'edge-certs remove (--cert FILE | --thumbprint T) [--auth0-client ID]',
   summary: 'delete the entry (and free its subject DN)',
   details: [
     'A removed self-signed certificate is refused again (it has no entry); a removed CA-signed one is',
@@ -99,11 +145,17 @@ export const removeCommand: Command = {
     'Exit 1 when there is no entry.',
     '',
     ...TARGET_HELP,
+    ...AUTH0_CLIENT_HELP,
+    '                    the entry is revoked first (the edge refuses it), then the credential is',
+    '                    disabled and deleted in Auth0, then the entry is deleted; exit 1 only when',
+    '                    neither side had it. Also reverts a half-done register/allow --auth0-client',
   ],
-  options: TARGET_OPTIONS,
+  options: OFFBOARD_OPTIONS,
   usesRegistry: true,
   async run(ctx, values) {
     const t = target(ctx, 'remove', values);
+    const auth0Client = auth0ClientOf(values, 'remove');
+    if (auth0Client !== undefined) return removeOnBothSides(ctx, t, auth0Client);
     const removed = await removeEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint);
     if (!removed) throw failure(`remove: no registry entry for ${t.label}`);
     ctx.out(`removed: ${summaryOf(removed)}`);

@@ -2,7 +2,14 @@
 import { admissionFindings } from '../../shared/certificate-policy';
 import type { CertificateKind, InspectedCertificate } from '../../shared/certificate';
 import type { RegistryEntry } from '../../shared/registry-model';
-import { allowCaSigned, registerSelfSigned } from '../../shared/registry-store';
+import { allowCaSigned, registerSelfSigned, removeEntry } from '../../shared/registry-store';
+import {
+  AUTH0_CLIENT_HELP,
+  AUTH0_REGISTER_OPTIONS,
+  AUTH0_SWITCH_HELP,
+  Auth0Onboarding,
+  auth0ClientOf,
+} from '../auth0/sync';
 import type { Context } from '../context';
 import { CliError, EXIT_OK, EXIT_USAGE } from '../errors';
 import { describe, expandCertificatePaths, readCertificateFile } from '../files';
@@ -70,13 +77,21 @@ const ALLOW: Mode = {
 };
 
 async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
+  const command = mode === REGISTER ? 'register' : 'allow';
   const paths = (values.cert as string[] | undefined) ?? [];
-  if (paths.length === 0)
-    throw new CliError(EXIT_USAGE, `${mode === REGISTER ? 'register' : 'allow'}: --cert FILE is required`);
-  const clientId = values['client-id'] as string | undefined;
+  if (paths.length === 0) throw new CliError(EXIT_USAGE, `${command}: --cert FILE is required`);
+  const auth0Client = auth0ClientOf(values, command);
+  const switchToMtls = Boolean(values['auth0-switch-to-mtls']);
+  if (switchToMtls && auth0Client === undefined)
+    throw new CliError(EXIT_USAGE, `${command}: --auth0-switch-to-mtls needs --auth0-client ID`);
+  const clientId = (values['client-id'] as string | undefined) ?? auth0Client;
   if (clientId !== undefined && clientId.trim() === '')
     throw new CliError(EXIT_USAGE, '--client-id must not be empty');
+  if (auth0Client !== undefined && clientId !== auth0Client)
+    throw new CliError(EXIT_USAGE, `${command}: --client-id and --auth0-client name different clients`);
   const files = expandCertificatePaths(paths, ctx.cwd);
+  if (auth0Client !== undefined && files.length !== 1)
+    throw new CliError(EXIT_USAGE, `${command}: --auth0-client takes exactly one certificate file`);
   const table = await ctx.table();
   const many = files.length > 1;
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, refused: 0 };
@@ -104,6 +119,18 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
       refuse(`${name}: ${errors.map((f) => f.message).join('; ')}`);
       continue;
     }
+    // Auth0 is checked before the edge is written, and completed after it (cli/auth0/sync.ts).
+    const auth0 =
+      auth0Client === undefined
+        ? undefined
+        : await Auth0Onboarding.prepare(ctx, {
+            command,
+            clientId: auth0Client,
+            kind: mode.kind,
+            cert,
+            file,
+            switchToMtls,
+          });
     const result = await mode.store(ctx, table, cert, clientId);
     if (result.outcome === 'refused') {
       refuse(`${name}: ${result.reason}`);
@@ -122,6 +149,11 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
           : '';
       ctx.out(`${prefix}already ${mode.done} ${name}: nothing changed${note}`);
     }
+    await auth0?.complete({
+      wrote: result.outcome === 'written',
+      label: `thumbprint ${cert.thumbprint} (${mode.kind}, active)`,
+      undo: () => removeEntry(ctx.dynamodb(), table, cert.thumbprint),
+    });
   }
 
   if (many) {
@@ -141,11 +173,13 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
 const CERT_OPTIONS = {
   cert: { type: 'string', multiple: true },
   'client-id': { type: 'string' },
+  ...AUTH0_REGISTER_OPTIONS,
 } as const;
 
 export const registerCommand: Command = {
   name: 'register',
-  usage: 'edge-certs register --cert FILE|DIR [--cert …] [--client-id ID]',
+  usage:
+    'edge-certs register --cert FILE|DIR [--cert …] [--client-id ID] [--auth0-client ID [--auth0-switch-to-mtls]]',
   summary: 'register self-signed client certificates (kind=self-signed, status=active)',
   details: [
     'Refused (exit 2), one line each naming the file, subject, thumbprint and problem: a CA-signed',
@@ -158,6 +192,11 @@ export const registerCommand: Command = {
     '  --cert FILE|DIR   PEM or DER file, one certificate each; a directory takes its *.pem, *.crt,',
     '                    *.cer and *.der files; repeat for more (progress and a summary are printed)',
     '  --client-id ID    the Auth0 client the certificate belongs to',
+    ...AUTH0_CLIENT_HELP,
+    '                    one --cert FILE: its x509_cert credential is created (or reused) and enabled',
+    "                    under self_signed_tls_client_auth, next to the client's other credentials;",
+    "                    if Auth0 fails, this run's writes are undone on both sides",
+    ...AUTH0_SWITCH_HELP,
   ],
   options: CERT_OPTIONS,
   usesRegistry: true,
@@ -166,7 +205,8 @@ export const registerCommand: Command = {
 
 export const allowCommand: Command = {
   name: 'allow',
-  usage: 'edge-certs allow --cert FILE|DIR [--cert …] [--client-id ID]',
+  usage:
+    'edge-certs allow --cert FILE|DIR [--cert …] [--client-id ID] [--auth0-client ID [--auth0-switch-to-mtls]]',
   summary: 'allow-list CA-signed certificates (kind=ca-signed; needed with CA_SIGNED_POLICY=registered)',
   details: [
     'Refused (exit 2): a self-signed certificate (use register), one that does not parse or is expired,',
@@ -175,6 +215,11 @@ export const allowCommand: Command = {
     '',
     '  --cert FILE|DIR   PEM or DER file, one certificate each, or a directory of them; repeatable',
     '  --client-id ID    the Auth0 client the certificate belongs to',
+    ...AUTH0_CLIENT_HELP,
+    '                    one --cert FILE: a cert_subject_dn credential for its subject DN is created',
+    "                    (or reused) and enabled under tls_client_auth, next to the client's other",
+    "                    credentials; if Auth0 fails, this run's writes are undone on both sides",
+    ...AUTH0_SWITCH_HELP,
   ],
   options: CERT_OPTIONS,
   usesRegistry: true,
