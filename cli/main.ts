@@ -3,6 +3,7 @@
  * Exit status: 0 success, 2 bad input or usage, 1 any other failure.
  */
 import { parseArgs } from 'node:util';
+import { auditCommand } from './commands/audit';
 import { allowCommand, registerCommand } from './commands/register';
 import { listCommand, removeCommand, revokeCommand, showCommand } from './commands/entries';
 import type { Command, Options, Values } from './commands/spec';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   removeCommand,
   showCommand,
   listCommand,
+  auditCommand,
   truststoreBuildCommand,
   truststoreCheckCommand,
 ];
@@ -44,7 +46,8 @@ function mainHelp(): string {
   return [
     'usage: edge-certs [--table NAME] [--stack NAME] <command> [options]',
     '',
-    'The certificate registry (DynamoDB) and the mTLS truststore of the customer edge.',
+    'The certificate registry (DynamoDB) and the mTLS truststore of the customer edge; with',
+    "--auth0-client and audit, the Auth0 clients' mTLS credentials too (Management API).",
     '',
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -101,8 +104,8 @@ function parseError(error: unknown, where: string): CliError {
 
 /** Runs the CLI; never throws; returns the exit status. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const write = (text: string): unknown => io.stderr.write(text);
   let ctx: Context | undefined;
+  const write = (text: string): unknown => io.stderr.write(ctx ? ctx.redact(text) : text);
   try {
     let positionals: string[];
     try {
