@@ -60,11 +60,13 @@ export interface LoggedRequest {
 
 export interface InjectedFailure {
   readonly method?: string;
-  /** Matched against the path (without query). */
+  /** Matched against the path (without query). @default - every API path (not `/oauth/token`) */
   readonly path?: RegExp;
   readonly status: number;
   /** How many matching requests fail. @default 1 */
   readonly count?: number;
+  /** The answer's body. @default - Auth0's error shape (`{statusCode, error, message, errorCode}`) */
+  readonly body?: unknown;
 }
 
 export interface Auth0ManagementStandIn {
@@ -87,7 +89,7 @@ export interface Auth0ManagementStandIn {
   ): StoredCredential;
   /** Enabled credential ids under `method`. */
   enabled(clientId: string, method: string): string[];
-  /** The next matching API requests (not `/oauth/token`) fail with `status`; 429s carry rate-limit headers. */
+  /** The next matching requests fail with `status`; 429s carry rate-limit headers. */
   failNext(failure: InjectedFailure): void;
   /** Every request served, in order. */
   readonly requests: readonly LoggedRequest[];
@@ -435,6 +437,23 @@ export async function startAuth0ManagementStandIn(): Promise<Auth0ManagementStan
     const log = (status: number): void => {
       requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), status });
     };
+    const injected = failures.find(
+      (f) =>
+        f.left > 0 &&
+        (!f.failure.method || f.failure.method === method) &&
+        (f.failure.path ? f.failure.path.test(url.pathname) : url.pathname !== '/oauth/token'),
+    );
+    if (injected) {
+      injected.left -= 1;
+      const { status } = injected.failure;
+      log(status);
+      if (injected.failure.body !== undefined) return json(res, status, injected.failure.body);
+      if (status === 429) {
+        const limited = errorBody(429, 'Global limit has been reached', 'too_many_requests');
+        return json(res, 429, limited, rateHeaders(0));
+      }
+      return json(res, status, errorBody(status, 'stand-in failure'), rateHeaders(49));
+    }
     if (url.pathname === '/oauth/token' && method === 'POST') {
       const [status, answer] = token(req, body);
       log(status);
@@ -444,25 +463,6 @@ export async function startAuth0ManagementStandIn(): Promise<Auth0ManagementStan
     if (!url.pathname.startsWith('/api/v2/clients') || parts[0] !== 'clients') {
       log(404);
       return json(res, 404, errorBody(404, 'Not Found'));
-    }
-    const injected = failures.find(
-      (f) =>
-        f.left > 0 &&
-        (!f.failure.method || f.failure.method === method) &&
-        (!f.failure.path || f.failure.path.test(url.pathname)),
-    );
-    if (injected) {
-      injected.left -= 1;
-      const status = injected.failure.status;
-      log(status);
-      if (status === 429)
-        return json(
-          res,
-          429,
-          errorBody(429, 'Global limit has been reached', 'too_many_requests'),
-          rateHeaders(0),
-        );
-      return json(res, status, errorBody(status, 'stand-in failure'), rateHeaders(49));
     }
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const scopes = bearer ? tokens.get(bearer) : undefined;

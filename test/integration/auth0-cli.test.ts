@@ -78,13 +78,8 @@ async function cli(
   const t = options.t ?? tenant;
   let stdout = '';
   let stderr = '';
-  let leaked = '';
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      leaked += String(chunk);
-      return true;
-    }),
-  );
+  // The process's own streams too (the SDK could log there): spied on, still written through.
+  const spies = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write'));
   try {
     const code = await main(args, {
       stdout: { write: (text: string) => (stdout += text) },
@@ -102,6 +97,7 @@ async function cli(
     });
     return { code, stdout, stderr };
   } finally {
+    const leaked = spies.flatMap((spy) => spy.mock.calls.map(([chunk]) => String(chunk))).join('');
     spies.forEach((spy) => spy.mockRestore());
     for (const text of [stdout, stderr, leaked]) expect(text).not.toContain(t.m2m.clientSecret);
   }
@@ -604,6 +600,19 @@ describe('Management API credentials', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Auth0 answered 401 access_denied: Unauthorized');
     expect(run.stdout + run.stderr).not.toContain(wrong);
+  });
+
+  it('whatever Auth0 answers, the secret is redacted from what is printed', async () => {
+    const t = await freshTenant();
+    // A token endpoint that echoes what it was sent, as a misbehaving proxy in between might.
+    t.failNext({
+      path: /^\/oauth\/token$/,
+      status: 401,
+      body: { error: 'access_denied', error_description: `client_secret=${t.m2m.clientSecret} refused` },
+    });
+    const run = await cli(['audit'], { t });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Auth0 answered 401 access_denied: client_secret=[REDACTED] refused');
   });
 
   it('the real executable trusts the tenant through NODE_EXTRA_CA_CERTS and keeps the secret out of its output', async () => {
