@@ -128,10 +128,16 @@ async function removeOnBothSides(ctx: Context, t: Target, clientId: string): Pro
     completeWith: `edge-certs remove ${t.option} --auth0-client ${clientId}`,
   });
   const removed = await removeEntry(ctx.dynamodb(), table, t.thumbprint);
-  if (!removed && !hadCredential) {
+  // An entry recorded just now (from --cert, so the edge refused it meanwhile) was not the operator's.
+  const hadEntry = removed !== undefined && revoked.outcome !== 'created';
+  if (!hadEntry && !hadCredential) {
     throw failure(`remove: no registry entry and no credential on Auth0 client ${clientId} for ${t.label}`);
   }
-  if (removed) ctx.out(`removed: ${summaryOf(removed)}`);
+  ctx.out(
+    hadEntry
+      ? `removed: ${summaryOf(removed)}`
+      : `no registry entry for ${t.label}: nothing to remove at the edge`,
+  );
   return EXIT_OK;
 }
 
