@@ -204,8 +204,8 @@ export async function startAuth0ManagementStandIn(): Promise<Auth0ManagementStan
     if (!keys) delete all.client_secret;
     if (!keys && !scopes.includes('read:client_credentials')) delete all.client_authentication_methods;
     if (!keys && !scopes.includes('read:clients')) {
-      for (const k of Object.keys(all))
-        if (!['client_id', 'app_type', 'name', 'description'].includes(k)) delete all[k];
+      const always = ['client_id', 'app_type', 'name', 'description', 'client_authentication_methods'];
+      for (const k of Object.keys(all)) if (!always.includes(k)) delete all[k];
     }
     const fields = query.get('fields');
     if (!fields) return all;

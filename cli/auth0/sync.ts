@@ -114,6 +114,14 @@ export class Auth0Onboarding {
       throw usageError(
         `${command}: nothing changed: Auth0 tenant ${tenant.domain} has no client ${clientId}`,
       );
+    try {
+      // Proves read:client_credentials before the edge is written (completing needs it).
+      await tenant.credentials(clientId);
+    } catch (error) {
+      throw failure(
+        `${command}: nothing changed: reading the credentials of Auth0 client ${clientId} failed: ${describeAuth0Error(error)}`,
+      );
+    }
     if (client.tokenEndpointAuthMethod && !request.switchToMtls) {
       throw usageError(
         `${command}: nothing changed: Auth0 client ${clientId} authenticates with ${client.tokenEndpointAuthMethod}; an mTLS credential ends that (Auth0 keeps token_endpoint_auth_method and client_authentication_methods mutually exclusive): pass --auth0-switch-to-mtls to do it`,

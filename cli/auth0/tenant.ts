@@ -138,6 +138,13 @@ export function describeAuth0Error(error: unknown): string {
 
 /** The Management API of one tenant. */
 export class Auth0Tenant {
+  /**
+   * Clients whose credentials we could list, which takes `read:client_credentials`: with it, a GET shows
+   * `client_authentication_methods` (Auth0 silently leaves the property out without it), so a PATCH built
+   * from that GET never drops a method we could not see.
+   */
+  private readonly readable = new Set<string>();
+
   private constructor(
     private readonly api: ManagementClient,
     /** The tenant's domain, for messages. */
@@ -169,7 +176,9 @@ export class Auth0Tenant {
   }
 
   async credentials(clientId: string): Promise<Auth0Credential[]> {
-    return (await this.api.clients.credentials.list(clientId)).map(credentialOf);
+    const list = (await this.api.clients.credentials.list(clientId)).map(credentialOf);
+    this.readable.add(clientId);
+    return list;
   }
 
   /**
@@ -204,6 +213,7 @@ export class Auth0Tenant {
     enabled: boolean,
     options: { readonly switchToMtls?: boolean } = {},
   ): Promise<'changed' | 'unchanged'> {
+    if (!this.readable.has(clientId)) await this.credentials(clientId);
     const current = await this.getClient(clientId);
     if (!current) throw Object.assign(new Error(`Auth0 has no client ${clientId}`), { statusCode: 404 });
     const ids = current.enabled[method] ?? [];
@@ -248,10 +258,15 @@ export class Auth0Tenant {
       per_page: PAGE_SIZE,
       include_totals: true,
     });
+    let first: string | undefined;
     for await (const client of pages) {
       const view = viewOf(client);
+      first ??= view.clientId;
       if (MTLS_METHODS.some((method) => view.enabled[method] !== undefined)) found.push(view);
     }
+    // Without read:client_credentials the list hides every client's methods, and the audit would call
+    // everything "only at the edge": ask once, so a missing scope fails loudly instead.
+    if (first !== undefined && found.length === 0) await this.credentials(first);
     return found;
   }
 }

@@ -275,6 +275,24 @@ describe('register and allow --auth0-client', () => {
     expect(tenant.client('no-switch')?.token_endpoint_auth_method).toBe('client_secret_basic');
   });
 
+  it('without read:client_credentials nothing is written: a PATCH built blind could drop methods Auth0 hid', async () => {
+    addMtlsClient(tenant, 'blind');
+    tenant.grant(ALL_SCOPES.filter((s) => s !== 'read:client_credentials'));
+    const cert = await selfSigned('CN=blind');
+    const before = tenant.requests.length;
+
+    const run = await cli(['register', '--cert', save(cert), '--auth0-client', 'blind']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('nothing changed: reading the credentials of Auth0 client blind failed');
+    expect(run.stderr).toContain('expected any of: read:client_credentials');
+    expect(await getEntry(registry.client(), table, thumbprintOf(cert))).toBeUndefined();
+    const writes = tenant.requests
+      .slice(before)
+      .filter((r) => r.method !== 'GET' && r.path.startsWith('/api/'));
+    expect(writes).toEqual([]);
+  });
+
   it('an unknown Auth0 client is refused before anything is written', async () => {
     const cert = await selfSigned('CN=nobody');
     const run = await cli(['register', '--cert', save(cert), '--auth0-client', 'no-such-client']);
@@ -514,6 +532,20 @@ describe('audit', () => {
       ['0', '100'],
       ['1', '100'],
     ]);
+  });
+
+  it('without read:client_credentials the audit fails instead of calling everything only at the edge', async () => {
+    const t = await freshTenant();
+    addMtlsClient(t, 'hidden');
+    t.grant(ALL_SCOPES.filter((s) => s !== 'read:client_credentials'));
+
+    const run = await cli(['audit'], { t });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '403 insufficient_scope: Insufficient scope, expected any of: read:client_credentials',
+    );
+    expect(run.stdout).toBe('');
   });
 
   it('a 429 storm: the SDK waits as Auth0 says (x-ratelimit-reset) and the audit completes', async () => {
