@@ -6,7 +6,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +81,9 @@ export function createCloudFormationClient(env: Env): CloudFormationClient {
   return new CloudFormationClient(clientSettings('CLOUDFORMATION', env));
 }
 
-export function createSecretsManagerClient(env: Env): SecretsManagerClient {
+/** Loaded on first use: only `AUTH0_M2M_SECRET_ID` needs it, and every command would pay for it. */
+export async function createSecretsManagerClient(env: Env): Promise<SecretsManagerClient> {
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return new SecretsManagerClient(clientSettings('SECRETS_MANAGER', env));
 }
 

@@ -66,9 +66,9 @@ export class Context {
   /** The Auth0 Management API, configured from the environment or the M2M secret (resolved once). */
   auth0(): Promise<Auth0Tenant> {
     this.tenant ??= (async () => {
-      const settings = await resolveAuth0Settings(this.io.env, () => {
+      const settings = await resolveAuth0Settings(this.io.env, async () => {
         if (this.io.secretsManager) return this.io.secretsManager();
-        this.secretsManager ??= createSecretsManagerClient(this.io.env);
+        this.secretsManager ??= await createSecretsManagerClient(this.io.env);
         return this.secretsManager;
       });
       this.secrets.push(settings.clientSecret);

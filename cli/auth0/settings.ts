@@ -4,7 +4,7 @@
  * Never a command-line argument (it would land in shell history and `ps`), and no message here ever
  * contains the secret: they name variables and keys, never values.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AUTH0_ENV, AUTH0_SECRET_KEYS } from '../../shared/contracts/auth0-management';
 import { CliError, failure, usageError } from '../errors';
 import type { CliIo } from '../io';
@@ -30,11 +30,15 @@ export function normalizeDomain(value: string, from: string): string {
   return host;
 }
 
-async function readSecret(secretId: string, secretsManager: () => SecretsManagerClient): Promise<string> {
+/** The Secrets Manager client, created on first use. */
+export type SecretsManagerFactory = () => SecretsManagerClient | Promise<SecretsManagerClient>;
+
+async function readSecret(secretId: string, secretsManager: SecretsManagerFactory): Promise<string> {
   try {
-    const { SecretString: text } = await secretsManager().send(
-      new GetSecretValueCommand({ SecretId: secretId }),
-    );
+    // Loaded here: only this setting needs the Secrets Manager SDK, and every command would pay for it.
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = await secretsManager();
+    const { SecretString: text } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (text === undefined)
       throw usageError(`${AUTH0_ENV.secretId}=${secretId}: the secret has no SecretString`);
     return text;
@@ -73,7 +77,7 @@ function stringAt(record: Record<string, unknown>, key: string): string | undefi
  */
 export async function resolveAuth0Settings(
   env: CliIo['env'],
-  secretsManager: () => SecretsManagerClient,
+  secretsManager: SecretsManagerFactory,
 ): Promise<Auth0Settings> {
   const secretId = env[AUTH0_ENV.secretId];
   if (secretId) {

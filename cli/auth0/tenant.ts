@@ -199,12 +199,12 @@ export class Auth0Tenant {
   }
 
   /**
-   * Enables or disables one credential under `method`, writing back every other method and credential the
-   * client has (Auth0 replaces `client_authentication_methods` as a whole). A method left without
-   * credentials stays, empty: the client keeps mTLS and cannot fall back to a client secret.
-   * `switchToMtls` also clears `token_endpoint_auth_method` (which Auth0 holds mutually exclusive with
-   * `client_authentication_methods`). Reads the client right before writing, to keep the window for a
-   * concurrent change small (the API has no conditional update).
+   * Enables one credential under `method`, or disables it (under every method that lists it), writing
+   * back every other method and credential the client has (Auth0 replaces `client_authentication_methods`
+   * as a whole). A method left without credentials stays, empty: the client keeps mTLS and cannot fall
+   * back to a client secret. `switchToMtls` also clears `token_endpoint_auth_method` (which Auth0 holds
+   * mutually exclusive with `client_authentication_methods`). Reads the client right before writing, to
+   * keep the window for a concurrent change small (the API has no conditional update).
    */
   async setEnabled(
     clientId: string,
@@ -216,23 +216,21 @@ export class Auth0Tenant {
     if (!this.readable.has(clientId)) await this.credentials(clientId);
     const current = await this.getClient(clientId);
     if (!current) throw Object.assign(new Error(`Auth0 has no client ${clientId}`), { statusCode: 404 });
-    const ids = current.enabled[method] ?? [];
-    if (
-      ids.includes(credentialId) === enabled &&
-      !(options.switchToMtls && current.tokenEndpointAuthMethod)
-    ) {
-      return 'unchanged';
-    }
+    const switching = Boolean(options.switchToMtls && current.tokenEndpointAuthMethod);
+    const now = enabled
+      ? (current.enabled[method] ?? []).includes(credentialId)
+      : enabledUnder(current, credentialId) !== undefined;
+    if (now === enabled && !switching) return 'unchanged';
     const next: Record<string, string[]> = {};
-    for (const [name, list] of Object.entries(current.enabled)) next[name] = [...list];
-    next[method] = enabled ? [...new Set([...ids, credentialId])] : ids.filter((id) => id !== credentialId);
+    for (const [name, list] of Object.entries(current.enabled)) {
+      next[name] = enabled ? [...list] : list.filter((id) => id !== credentialId);
+    }
+    if (enabled) next[method] = [...new Set([...(next[method] ?? []), credentialId])];
     const body: Management.UpdateClientRequestContent = {
       client_authentication_methods: Object.fromEntries(
         Object.entries(next).map(([name, list]) => [name, { credentials: list.map((id) => ({ id })) }]),
       ) as Management.ClientAuthenticationMethod,
-      ...(options.switchToMtls && current.tokenEndpointAuthMethod
-        ? { token_endpoint_auth_method: null }
-        : {}),
+      ...(switching ? { token_endpoint_auth_method: null } : {}),
     };
     await this.api.clients.update(clientId, body);
     return 'changed';
