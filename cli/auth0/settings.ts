@@ -6,6 +6,7 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AUTH0_ENV, AUTH0_SECRET_KEYS } from '../../shared/contracts/auth0-management';
+import { asError } from '../../shared/errors';
 import { CliError, failure, usageError } from '../errors';
 import type { CliIo } from '../io';
 
@@ -44,7 +45,7 @@ async function readSecret(secretId: string, secretsManager: SecretsManagerFactor
     return text;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const e = error as Error;
+    const e = asError(error);
     throw failure(
       `${AUTH0_ENV.secretId}=${secretId}: reading the secret failed (${e.name}: ${e.message.split('\n')[0]})`,
     );

@@ -15,6 +15,7 @@ import { canonicalDn, type CertificateKind, type InspectedCertificate } from '..
 import type { RegistryEntry } from '../../shared/registry-model';
 import { scanRegistry } from '../../shared/registry-store';
 import { AUTH0_SWITCH_SCOPE } from '../../shared/contracts/auth0-management';
+import { asError } from '../../shared/errors';
 import type { Context } from '../context';
 import { CliError, failure, usageError } from '../errors';
 import type { Values } from '../commands/spec';
@@ -215,7 +216,7 @@ export class Auth0Onboarding {
       try {
         await edge.undo();
       } catch (undoError) {
-        const e = undoError as Error;
+        const e = asError(undoError);
         edgeLeft = `${edge.label} is registered, written by this run (removing it failed: ${e.name}: ${e.message.split('\n')[0]})`;
       }
     }

@@ -15,6 +15,7 @@ import {
   type CertificateKind,
   type InspectedCertificate,
 } from '../../shared/certificate';
+import { asError, errorCode, errorMessage } from '../../shared/errors';
 import type { Auth0Settings } from './settings';
 
 /** Attempts after the first, per request (the SDK's default is 2: too few for a 429 storm on a free tenant). */
@@ -129,11 +130,9 @@ export function describeAuth0Error(error: unknown): string {
     const retried = status === 429 || status >= 500 ? ` (after ${MAX_RETRIES} retries with backoff)` : '';
     return `Auth0 answered ${status}${code ? ` ${code}` : ''}${text ? `: ${text}` : ''}${retried}`;
   }
-  const e = error as Error;
-  const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const detail =
-    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
-  return `Auth0 unreachable: ${(e.message ?? String(error)).split('\n')[0]}${detail ? ` (${detail})` : ''}`;
+  const e = asError(error);
+  const detail = errorCode(e.cause) ?? (e.cause === undefined ? '' : errorMessage(e.cause));
+  return `Auth0 unreachable: ${e.message.split('\n')[0]}${detail ? ` (${detail})` : ''}`;
 }
 
 /** The Management API of one tenant. */
