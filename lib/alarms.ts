@@ -2,7 +2,7 @@
  * The edge's alarms, all to one SNS topic (TLS enforced, encrypted with a key CloudWatch may use):
  * proxy errors and throttles, 5xx answers, truststore build failures and truststore warnings.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -32,8 +32,25 @@ export class EdgeAlarms extends Construct {
   constructor(scope: Construct, id: string, props: EdgeAlarmsProps) {
     super(scope, id);
 
+    // Only this stack's alarms, on behalf of this account (confused deputy): CloudFormation names
+    // them `<stack name>-<logical id>-<suffix>`.
+    const stack = Stack.of(this);
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${stack.stackName}-*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+
     // CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key: a customer key
-    // whose policy lets CloudWatch use it.
+    // whose policy lets CloudWatch use it ("Enable compatibility between event sources from AWS
+    // services and encrypted topics",
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
     const key = new kms.Key(this, 'TopicKey', {
       description: 'Customer edge alarms topic',
       enableKeyRotation: true,
@@ -45,6 +62,7 @@ export class EdgeAlarms extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: fromOurAlarms,
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -52,6 +70,16 @@ export class EdgeAlarms extends Construct {
       enforceSSL: true,
       masterKey: key,
     });
+    // The topic policy must let CloudWatch publish: without it the alarms fire and nothing is delivered.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
     if (props.email) this.topic.addSubscription(new subscriptions.EmailSubscription(props.email));
 
     const builderMetric = (metricName: BuilderMetric): cloudwatch.Metric =>

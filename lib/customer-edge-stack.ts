@@ -2,9 +2,10 @@
  * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
  * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
  */
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
@@ -38,7 +39,6 @@ export class CustomerEdgeStack extends Stack {
       caBundlePath: props.caBundleFile,
       caBundleSha256: createHash('sha256').update(props.caBundlePem).digest('hex'),
       domainName: config.mtlsDomainName,
-      domainSettings: { CertificateArn: config.certificateArn },
     });
 
     let secret: secretsmanager.ISecret;
@@ -119,6 +119,44 @@ export class CustomerEdgeStack extends Stack {
         value: customDomain.distributionDomainName,
       });
     }
+
+    // What an operator running `edge-certs` needs, and nothing more: the registry's items (register,
+    // list, revoke, remove; guard items included) and this stack's outputs (the CLI's default table).
+    const operators = new iam.ManagedPolicy(this, 'OperatorPolicy', {
+      description: `Customer edge operators (edge-certs): the certificate registry of ${config.domainName}`,
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:Scan',
+          ],
+          resources: [registry.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [
+            this.formatArn({
+              service: 'cloudformation',
+              resource: 'stack',
+              resourceName: `${this.stackName}/*`,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      ],
+    });
+    Validations.of(operators).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*]',
+      reason:
+        "A stack ARN ends in an id CloudFormation assigns at creation; the wildcard covers this stack's id only",
+    });
+    new CfnOutput(this, STACK_OUTPUTS.operatorPolicyArn, {
+      description: 'Attach to the IAM users or roles that run edge-certs',
+      value: operators.managedPolicyArn,
+    });
 
     new CfnOutput(this, STACK_OUTPUTS.mtlsEndpoint, {
       description: 'The mTLS endpoint aliases host (Auth0 mtls_endpoint_aliases)',

@@ -1,10 +1,21 @@
 /**
  * The mTLS truststore as derived data: truststore = CA bundle + every active self-signed certificate in
- * the registry. A versioned bucket holds it; one builder Lambda (reserved concurrency 1, so builds never
- * overlap) writes it on deploy (a custom resource whose `VersionId` the domain pins), on every registry
- * change (the table's stream) and daily (expiry warnings, expired entries drop out).
+ * the registry. A versioned bucket holds it; one builder Lambda writes it on deploy (a custom resource
+ * whose `VersionId` the domain pins), on every registry change (the table's stream) and daily (expiry
+ * warnings, expired entries drop out). Builds may overlap (no reserved concurrency: a fresh account's
+ * low concurrency limit refuses it); the publication record in the bucket keeps them correct
+ * (lambda/truststore-builder/core.ts).
  */
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnResource,
+  CustomResource,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -22,7 +33,9 @@ import {
   BUILDER_SERVICE_NAME,
   INSPECT_ACTION,
   TRUSTSTORE_KEY,
+  TRUSTSTORE_STATE_KEY,
 } from '../shared/contracts/truststore-builder';
+import { createHash } from 'node:crypto';
 import { CA_BUNDLE_ASSET_FILE, PROJECT_ROOT, bundlingWithCaBundle } from './lambda-bundling';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-runtime';
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/contracts/telemetry';
@@ -39,12 +52,6 @@ export interface TruststoreProps {
   readonly caBundleSha256: string;
   /** The API Gateway custom domain the builder keeps on the latest version (`mtls.<domain>`). */
   readonly domainName: string;
-  /**
-   * Other domain settings (e.g. the certificate ARN): when one changes, CloudFormation updates the domain,
-   * so the deploy-time build re-runs too and hands it the LATEST truststore version, never a stale one.
-   * @default - none
-   */
-  readonly domainSettings?: Readonly<Record<string, string>>;
   /** @default Duration.days(90) - how long superseded truststore versions are kept (rollback window) */
   readonly noncurrentVersionRetention?: Duration;
   /** @default Duration.days(1) - rebuild on a schedule too (expiry warnings, expired entries drop out) */
@@ -55,6 +62,7 @@ export class Truststore extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly key = TRUSTSTORE_KEY;
+  readonly stateKey = TRUSTSTORE_STATE_KEY;
   readonly builder: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   /** The truststore object's version published on deploy (or the latest one): the domain's `mtls.version`. */
@@ -114,12 +122,22 @@ export class Truststore extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.table.tableArn] }),
     );
+    // No s3:ListBucket (least privilege): S3 then answers 403 for a missing key, which the builder
+    // never takes for "absent" without a conditional create to confirm it (core.ts, readState).
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        // GetObject covers HeadObject; API Gateway also requires the caller of UpdateDomainName to be
-        // able to read the truststore version it names.
+        // GetObject covers HeadObject; GetObjectVersion: API Gateway requires the caller of
+        // UpdateDomainName to be able to read the truststore version it names ("To update the
+        // truststore, you must have permissions to access the S3 object", MutualTlsAuthenticationInput).
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         resources: [this.bucket.arnForObjects(TRUSTSTORE_KEY)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // The publication record: read, then replaced by conditional writes (PutObject covers them).
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.bucket.arnForObjects(TRUSTSTORE_STATE_KEY)],
       }),
     );
     role.addToPrincipalPolicy(
@@ -145,10 +163,12 @@ export class Truststore extends Construct {
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: 512,
-      timeout: Duration.minutes(2),
-      // One build at a time: stream batches, the schedule and CloudFormation's (asynchronous) custom
-      // resource calls queue behind each other instead of racing on the truststore version.
-      reservedConcurrentExecutions: 1,
+      // A build takes seconds; the first one may wait up to VERSIONING_WAIT_MS (13 min) for the new
+      // bucket's versioning to take effect (core.ts). 15 minutes is Lambda's maximum.
+      timeout: Duration.minutes(15),
+      // No reserved concurrency: it must leave the account 10 unreserved executions, which a fresh
+      // account (limit 10) cannot ("decreases account's UnreservedConcurrentExecution below its minimum
+      // value of [10]"). Concurrent builds are correct by design (core.ts).
       role,
       logGroup: this.logGroup,
       description:
@@ -158,6 +178,7 @@ export class Truststore extends Construct {
         [BUILDER_ENV.registryTableName]: props.table.tableName,
         [BUILDER_ENV.bucket]: this.bucket.bucketName,
         [BUILDER_ENV.key]: TRUSTSTORE_KEY,
+        [BUILDER_ENV.stateKey]: TRUSTSTORE_STATE_KEY,
         [BUILDER_ENV.domainName]: props.domainName,
         [BUILDER_ENV.caBundleFile]: CA_BUNDLE_ASSET_FILE,
         [POWERTOOLS_ENV.serviceName]: BUILDER_SERVICE_NAME,
@@ -190,12 +211,12 @@ export class Truststore extends Construct {
     this.provider = new CustomResource(this, 'Version', {
       serviceToken: this.builder.functionArn,
       resourceType: 'Custom::Truststore',
-      serviceTimeout: Duration.minutes(10),
+      // Above the builder's 15-minute timeout (CloudFormation accepts up to 3600 s).
+      serviceTimeout: Duration.minutes(20),
       properties: {
         Bucket: this.bucket.bucketName,
         Key: TRUSTSTORE_KEY,
         CaBundleSha256: props.caBundleSha256,
-        ...props.domainSettings,
       },
     });
     // The role's policies and the bucket's versioning must be in place before the first build.
@@ -204,15 +225,47 @@ export class Truststore extends Construct {
   }
 
   /**
-   * After the domain exists: read it back and report API Gateway's truststore warnings (alarmed).
+   * Ties the truststore version to the domain and reads the domain back after every update of it:
+   * - the deploy-time build's properties carry a digest of every property of the domain except its
+   *   TruststoreVersion, so ANY CloudFormation update of the domain (a changed certificate, a CDK
+   *   upgrade emitting a new property, a policy change) first re-runs the build, which returns the
+   *   CURRENT version: CloudFormation never re-applies a stale pinned version;
+   * - after the domain, the inspection points it at the current version again (a registry-driven build
+   *   may have published while CloudFormation applied the deploy-time one) and reports API Gateway's
+   *   truststore warnings (alarmed).
    * (Not named `inspect`: CDK's tree renderer calls any construct method of that name.)
    */
-  reportWarningsOf(domain: apigateway.IDomainName): void {
+  reportWarningsOf(domain: apigateway.DomainName): void {
+    const cfnDomain = domain.node.defaultChild as CfnResource;
+    const stack = Stack.of(this);
+    const digest = Lazy.string({
+      produce: () => {
+        // The domain as CloudFormation gets it; its TruststoreVersion refers to this very custom
+        // resource (Fn::GetAtt), so it is left out of the digest (no cycle, and it is not an input).
+        const rendered = (
+          cfnDomain as unknown as { _toCloudFormation(): { Resources: object } }
+        )._toCloudFormation().Resources;
+        const resolved = JSON.parse(JSON.stringify(stack.resolve(rendered))) as Record<
+          string,
+          { Properties?: { MutualTlsAuthentication?: Record<string, unknown> } }
+        >;
+        for (const resource of Object.values(resolved)) {
+          delete resource.Properties?.MutualTlsAuthentication?.TruststoreVersion;
+        }
+        return createHash('sha256').update(JSON.stringify(resolved)).digest('hex');
+      },
+    });
+    (this.provider.node.defaultChild as CfnResource).addPropertyOverride('DomainDigest', digest);
     const inspection = new CustomResource(this, 'Inspection', {
       serviceToken: this.builder.functionArn,
       resourceType: 'Custom::TruststoreInspection',
-      serviceTimeout: Duration.minutes(10),
-      properties: { Action: INSPECT_ACTION, DomainName: domain.domainName, VersionId: this.version },
+      serviceTimeout: Duration.minutes(20),
+      properties: {
+        Action: INSPECT_ACTION,
+        DomainName: domain.domainName,
+        VersionId: this.version,
+        DomainDigest: digest,
+      },
     });
     inspection.node.addDependency(this.provider);
   }

@@ -21,12 +21,17 @@ export function close(server: Server & { closeAllConnections?: () => void }): Pr
   });
 }
 
-/** The whole request body as UTF-8 text. */
-export function readBody(req: IncomingMessage): Promise<string> {
+/** The whole request body as bytes. */
+export function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The whole request body as UTF-8 text. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
 }

@@ -1,23 +1,25 @@
 /**
- * The builder's event dispatch. One function, reserved concurrency 1, serves three triggers, so builds
- * never overlap:
+ * The builder's event dispatch. One function serves three triggers, which may run at the same time (the
+ * publication record in core.ts keeps concurrent builds correct):
  * - the registry table's DynamoDB stream (batched) and a daily schedule: rebuild, publish if changed,
- *   point the domain at the latest version;
+ *   point the domain at the current version;
  * - a CloudFormation custom resource (`Truststore`): publish on deploy and return the `VersionId` that the
  *   domain's `mtls.version` uses. It never calls UpdateDomainName (on create the domain does not exist
- *   yet; on update CloudFormation applies the returned version) and it always returns the LATEST version,
- *   so a redeploy never rolls back what the registry-driven builds published;
- * - a second custom resource (`TruststoreInspection`, after the domain): read the domain back and report
- *   API Gateway's truststore warnings.
+ *   yet; on update CloudFormation applies the returned version) and it always returns the CURRENT version
+ *   (the record's), so a redeploy never rolls back what the registry-driven builds published. The stack
+ *   re-runs it whenever any property of the domain changes (lib/truststore.ts), so no CloudFormation
+ *   update of the domain can re-apply a stale pinned version;
+ * - a second custom resource (`TruststoreInspection`, after the domain): point the domain at the current
+ *   version again (a registry-driven build may have published while CloudFormation was applying the
+ *   deploy-time one) and report API Gateway's truststore warnings.
  */
-import { GetDomainNameCommand } from '@aws-sdk/client-api-gateway';
 import type {
   CloudFormationCustomResourceEvent,
   Context,
   DynamoDBStreamEvent,
   ScheduledEvent,
 } from 'aws-lambda';
-import { buildTruststore, reportDomain, syncTruststore, type BuilderDeps } from './core';
+import { buildTruststore, pointDomainAtLatest, syncTruststore, type BuilderDeps } from './core';
 import { BuilderMetric, INSPECT_ACTION } from '../../shared/contracts/truststore-builder';
 
 /** CloudFormation accepts response bodies up to 4 KB: keep the reason short. */
@@ -49,9 +51,8 @@ async function customResource(
     return {};
   }
   if (event.ResourceProperties.Action === INSPECT_ACTION) {
-    const domain = await deps.apigateway.send(new GetDomainNameCommand({ domainName: deps.domainName }));
-    const messages = reportDomain(deps, domain);
-    return { Warnings: String(messages.length) };
+    const sync = await pointDomainAtLatest(deps);
+    return { Warnings: String(sync.messages.length), VersionId: sync.versionId };
   }
   const build = await buildTruststore(deps);
   if (build.status !== 'refused') return { VersionId: build.versionId, Sha256: build.sha256 };

@@ -35,6 +35,7 @@ const deps: BuilderDeps = {
   tableName: required(BUILDER_ENV.registryTableName),
   bucket: required(BUILDER_ENV.bucket),
   key: required(BUILDER_ENV.key),
+  stateKey: required(BUILDER_ENV.stateKey),
   domainName: required(BUILDER_ENV.domainName),
   caBundlePem: readFileSync(
     isAbsolute(caBundleFile) ? caBundleFile : resolve(__dirname, caBundleFile),

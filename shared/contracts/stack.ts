@@ -20,4 +20,6 @@ export const STACK_OUTPUTS = {
   customDomainEdge: 'CustomDomainEdge',
   /** With a created secret: the command that fills it. */
   fillCnameApiKeySecret: 'FillCnameApiKeySecret',
+  /** The customer-managed policy to attach to operators running `edge-certs`. */
+  operatorPolicyArn: 'OperatorPolicyArn',
 } as const;

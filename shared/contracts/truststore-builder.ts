@@ -1,6 +1,6 @@
 /**
  * The truststore builder Lambda's boundary with the stack (lib/) and its alarms: environment variable
- * names, metric names, the object key and the custom resource actions. Written once.
+ * names, metric names, the object keys and the custom resource actions. Written once.
  */
 
 /** Environment variable names, by setting (all required). */
@@ -8,6 +8,8 @@ export const BUILDER_ENV = {
   registryTableName: 'REGISTRY_TABLE_NAME',
   bucket: 'TRUSTSTORE_BUCKET',
   key: 'TRUSTSTORE_KEY',
+  /** The publication record: which truststore version is the current one (see TRUSTSTORE_STATE_KEY). */
+  stateKey: 'TRUSTSTORE_STATE_KEY',
   /** The API Gateway custom domain, `mtls.<domainName>`. */
   domainName: 'DOMAIN_NAME',
   /** PEM file of the trusted client CAs; relative paths resolve against the handler's directory. */
@@ -28,6 +30,13 @@ export enum BuilderMetric {
 
 /** Object key of the truststore in its bucket. */
 export const TRUSTSTORE_KEY = 'truststore.pem';
+
+/**
+ * Object key of the publication record in the truststore bucket: a small JSON object naming the current
+ * truststore version, replaced only by conditional writes (compare-and-set), so concurrent builds agree
+ * on which version is the newest.
+ */
+export const TRUSTSTORE_STATE_KEY = 'truststore-state.json';
 
 /** `ResourceProperties.Action` of the inspection custom resource (reads the domain back after deploy). */
 export const INSPECT_ACTION = 'inspect-domain';

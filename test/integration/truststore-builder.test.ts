@@ -1,10 +1,11 @@
 /**
- * The truststore builder for real against dynalite (DynamoDB) and s3rver (S3), both started here on
- * port 0. What is not real, and why:
- * - s3rver has no object versioning (PutObject returns no VersionId): the "versioned" client adds
- *   VersionId := ETag with an SDK middleware (stand-ins/s3-server.ts). One test uses s3rver as is
- *   to prove the builder refuses an unversioned bucket.
- * - API Gateway's control plane (GetDomainName / UpdateDomainName) has no local stand-in: SDK mock.
+ * The truststore builder for real against dynalite (DynamoDB) and s3rver (S3, behind the stand-in's
+ * gateway that adds versioning, conditional writes and S3's 403-versus-404 rule), both started here on
+ * port 0, with IAM from the synthesized template enforced on every call the builder makes (its role's
+ * policies; a denial fails the file even when the builder swallowed it). What is not real, and why:
+ * - API Gateway's control plane (GetDomainName / UpdateDomainName) has no local stand-in: SDK mock, which
+ *   checks each call against the builder role too (apigateway:GET / PATCH on the domain, and the
+ *   s3:GetObjectVersion API Gateway requires of the caller for the truststore version it names).
  * CloudFormation's response URL is a real local HTTP server.
  */
 import {
@@ -17,100 +18,147 @@ import {
   type GetDomainNameCommandOutput,
 } from '@aws-sdk/client-api-gateway';
 import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
 import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
 import { itemFromEntry, ttlFor, type RegistryEntry } from '../../shared/registry-model';
-import { BuilderMetric, INSPECT_ACTION } from '../../shared/contracts/truststore-builder';
-import { SHA256_METADATA_KEY, syncTruststore, type BuilderDeps } from '../../lambda/truststore-builder/core';
+import {
+  BuilderMetric,
+  INSPECT_ACTION,
+  TRUSTSTORE_KEY,
+  TRUSTSTORE_STATE_KEY,
+} from '../../shared/contracts/truststore-builder';
+import {
+  SHA256_METADATA_KEY,
+  readState,
+  syncTruststore,
+  type BuilderDeps,
+} from '../../lambda/truststore-builder/core';
 import { createHandler, type CustomResourceResult } from '../../lambda/truststore-builder/handler';
 import { close, listen } from '../../stand-ins/listen';
 import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
 import {
+  LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
 } from '../../stand-ins/registry-server';
 import { startS3Server, type S3Server } from '../../stand-ins/s3-server';
+import { useTemplateIam } from '../support/iam';
 
-const TABLE = 'registry';
-const BUCKET = 'truststore';
-const KEY = 'truststore.pem';
 const DOMAIN = 'mtls.auth.example.com';
+const DOMAIN_ARN = `arn:aws:apigateway:${LOCAL_REGION}::/domainnames/${DOMAIN}`;
 
+const iam = useTemplateIam();
 let registry: RegistryServer;
 let s3server: S3Server;
 let pki: TestPki;
-let tableCounter = 0;
+let counter = 0;
 
 beforeAll(async () => {
   [registry, s3server, pki] = await Promise.all([
     startRegistryServer(),
-    startS3Server([BUCKET, 'unversioned']),
+    startS3Server([], {
+      versioned: (bucket) => !bucket.startsWith('unversioned'),
+      versioningDelayWrites: { 'late-versioning': 2 },
+    }),
     createTestPki('Builder'),
   ]);
-});
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([registry?.close(), s3server?.close()]);
 });
 
+type LogLine = { level: string; message: string; data?: Record<string, unknown> };
+
 interface Harness {
   readonly deps: BuilderDeps;
-  readonly dynamodb: DynamoDBClient;
+  readonly bucket: string;
+  /** The tests' own (unchecked) S3 client. */
   readonly s3: S3Client;
   readonly apigateway: AwsStub<ServiceInputTypes, ServiceOutputTypes, APIGatewayClientResolvedConfig>;
   readonly metrics: Map<string, number>;
-  readonly logs: { level: string; message: string; data?: Record<string, unknown> }[];
+  readonly logs: LogLine[];
+  /** Pauses the builder asked for (its sleep is injected: tests never wait for clocks). */
+  readonly pauses: number[];
   /** What the SDK-mocked domain currently points at. */
   domainVersion(): string | undefined;
+  /** Another builder (own clients, same deployment): a concurrent invocation of the function. */
+  another(options?: { holdScan?: Promise<void>; onScanned?: () => void }): BuilderDeps;
   add(entry: RegistryEntry): Promise<void>;
   remove(thumbprint: string): Promise<void>;
   object(): Promise<{ body: string; versionId?: string; sha256?: string }>;
+  /** The truststore text of one version. */
+  versionBody(versionId: string | undefined): string;
 }
 
-/** A fresh table and object key per test; API Gateway is an SDK mock that remembers the version it was given. */
+/**
+ * A fresh deployment per test: its own table and bucket, the builder role's policies resolved against
+ * them, and API Gateway as an SDK mock that remembers the version it was given.
+ */
 async function harness(
-  options: { bucket?: string; versioned?: boolean; warnings?: string[] } = {},
+  options: { bucket?: string; exactBucket?: string; warnings?: string[]; initialVersion?: string } = {},
 ): Promise<Harness> {
-  tableCounter += 1;
-  const tableName = `${TABLE}-${tableCounter}`;
-  const key = `${tableCounter}/${KEY}`;
-  const dynamodb = registry.client();
-  await createRegistryTable(dynamodb, tableName);
-  const s3 = s3server.client({ versioned: options.versioned ?? true });
-  const client = new APIGatewayClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  counter += 1;
+  const tableName = `registry-${counter}`;
+  const bucket = options.exactBucket ?? `${options.bucket ?? 'truststore'}-${counter}`;
+  const fixtureDynamo = registry.client();
+  await createRegistryTable(fixtureDynamo, tableName);
+  const fixtureS3 = s3server.client();
+  await fixtureS3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const builderKey = `builder-${counter}`;
+  const credentials = iam.deploy({ tableName, bucket }, { builder: builderKey }).builder;
+
+  const client = new APIGatewayClient({ region: LOCAL_REGION, credentials });
   const apigateway = mockClient(client);
-  let version: string | undefined = 'v-deployed';
+  let version: string | undefined = options.initialVersion ?? 'v-deployed';
   const domain = (): GetDomainNameCommandOutput => ({
     $metadata: {},
     domainName: DOMAIN,
     domainNameStatus: 'AVAILABLE',
     mutualTlsAuthentication: {
-      truststoreUri: `s3://${BUCKET}/${key}`,
+      truststoreUri: `s3://${bucket}/${TRUSTSTORE_KEY}`,
       truststoreVersion: version,
       truststoreWarnings: options.warnings,
     },
   });
-  apigateway.on(GetDomainNameCommand).callsFake(() => domain());
-  apigateway.on(UpdateDomainNameCommand).callsFake((input: { patchOperations?: { value?: string }[] }) => {
-    version = input.patchOperations?.[0]?.value;
+  const authorize = async (action: string, resource: string): Promise<void> => {
+    const decision = await iam.gate.authorize({ accessKeyId: builderKey, action, resource });
+    if (!decision.allowed) {
+      throw Object.assign(new Error(`not authorized to perform ${action} on ${resource}`), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      });
+    }
+  };
+  apigateway.on(GetDomainNameCommand).callsFake(async () => {
+    await authorize('apigateway:GET', DOMAIN_ARN);
     return domain();
   });
+  apigateway
+    .on(UpdateDomainNameCommand)
+    .callsFake(async (input: { patchOperations?: { value?: string }[] }) => {
+      await authorize('apigateway:PATCH', DOMAIN_ARN);
+      // API Gateway reads the named version with the caller's permissions.
+      await authorize('s3:GetObjectVersion', `arn:aws:s3:::${bucket}/${TRUSTSTORE_KEY}`);
+      version = input.patchOperations?.[0]?.value;
+      return domain();
+    });
+
   const metrics = new Map<string, number>();
-  const logs: Harness['logs'] = [];
-  const deps: BuilderDeps = {
+  const logs: LogLine[] = [];
+  const pauses: number[] = [];
+  const depsWith = (dynamodb: DynamoDBClient, s3: S3Client): BuilderDeps => ({
     dynamodb,
     s3,
     apigateway: client,
     tableName,
-    bucket: options.bucket ?? BUCKET,
-    key,
+    bucket,
+    key: TRUSTSTORE_KEY,
+    stateKey: TRUSTSTORE_STATE_KEY,
     domainName: DOMAIN,
     caBundlePem: pki.caBundlePem,
     log: {
@@ -119,34 +167,98 @@ async function harness(
       error: (message, data) => logs.push({ level: 'error', message, data }),
     },
     metrics: { count: (name, value) => metrics.set(name, (metrics.get(name) ?? 0) + value) },
-  };
+    sleep: async (ms) => {
+      pauses.push(ms);
+    },
+  });
+  const deps = depsWith(registry.client(credentials), s3server.client(credentials));
   return {
     deps,
-    dynamodb,
-    s3,
+    bucket,
+    s3: fixtureS3,
     apigateway,
     metrics,
     logs,
+    pauses,
     domainVersion: () => version,
+    another: (more = {}) => {
+      const dynamodb = registry.client(credentials);
+      const held = more.holdScan;
+      if (held) {
+        // The Scan's answer (already read from the table) is held back: this build's view of the
+        // registry goes stale while others run.
+        dynamodb.middlewareStack.add(
+          (next, context) => async (args) => {
+            const result = await next(args);
+            if ((context as { commandName?: string }).commandName === 'ScanCommand') {
+              more.onScanned?.();
+              await held;
+            }
+            return result;
+          },
+          { step: 'deserialize', name: 'holdScan' },
+        );
+      }
+      return depsWith(dynamodb, s3server.client(credentials));
+    },
     add: async (entry) => {
-      await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: itemFromEntry(entry) }));
+      await fixtureDynamo.send(new PutItemCommand({ TableName: tableName, Item: itemFromEntry(entry) }));
     },
     remove: async (thumbprint) => {
-      await dynamodb.send(
+      await fixtureDynamo.send(
         new DeleteItemCommand({ TableName: tableName, Key: { thumbprint: { S: thumbprint } } }),
       );
     },
     object: async () => {
-      const got = await s3.send(new GetObjectCommand({ Bucket: options.bucket ?? BUCKET, Key: key }));
-      const head = await s3.send(new HeadObjectCommand({ Bucket: options.bucket ?? BUCKET, Key: key }));
+      const got = await fixtureS3.send(new GetObjectCommand({ Bucket: bucket, Key: TRUSTSTORE_KEY }));
+      const head = await fixtureS3.send(new HeadObjectCommand({ Bucket: bucket, Key: TRUSTSTORE_KEY }));
       return {
         body: (await got.Body?.transformToString()) ?? '',
         versionId: head.VersionId,
         sha256: head.Metadata?.[SHA256_METADATA_KEY],
       };
     },
+    versionBody: (versionId) => {
+      const body = versionId ? s3server.version(bucket, TRUSTSTORE_KEY, versionId) : undefined;
+      if (!body) throw new Error(`no version ${versionId} of the truststore`);
+      return body.toString('utf8');
+    },
   };
 }
+
+/** Waits for a condition (never for a clock). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A CloudFormation Update of the truststore custom resource, answered to a throwaway local URL. */
+function cfnEventFor(requestType: 'Update'): CloudFormationCustomResourceEvent {
+  return {
+    RequestType: requestType,
+    ServiceToken: 'x',
+    ResponseURL: cfnSink,
+    StackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/CustomerEdge/1',
+    RequestId: 'race',
+    LogicalResourceId: 'TruststoreVersion',
+    ResourceType: 'Custom::Truststore',
+    PhysicalResourceId: 's3://truststore/truststore.pem',
+    ResourceProperties: { ServiceToken: 'x' },
+    OldResourceProperties: { ServiceToken: 'x' },
+  };
+}
+
+let cfnSink = '';
+let sinkServer: Server;
+beforeAll(async () => {
+  sinkServer = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end());
+  });
+  cfnSink = `http://127.0.0.1:${await listen(sinkServer)}/`;
+});
+afterAll(async () => {
+  await close(sinkServer);
+});
 
 function entryOf(
   cert: IssuedCertificate,
@@ -269,10 +381,12 @@ describe('truststore builder: dynalite registry + s3rver bucket (VersionId adapt
   });
 
   it('s3rver as is (no versioning): throws and never points the domain at an unversioned object', async () => {
-    const h = await harness({ bucket: 'unversioned', versioned: false });
+    const h = await harness({ bucket: 'unversioned' });
 
     await expect(syncTruststore(h.deps)).rejects.toThrow(/must be versioned/);
     expect(h.apigateway.commandCalls(UpdateDomainNameCommand)).toHaveLength(0);
+    // It waited (bounded) for versioning to take effect before giving up.
+    expect(h.pauses.length).toBeGreaterThan(3);
   });
 
   it("logs and counts API Gateway's truststoreWarnings after the update (SDK mock)", async () => {
@@ -326,7 +440,7 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
     return {
       ...base,
       RequestType: requestType,
-      PhysicalResourceId: `s3://${BUCKET}/x`,
+      PhysicalResourceId: 's3://truststore/truststore.pem',
       OldResourceProperties: { ServiceToken: 'x' },
     } as CloudFormationCustomResourceEvent;
   }
@@ -346,7 +460,7 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
     const object = await h.object();
     expect(response.Status).toBe('SUCCESS');
     expect(response.Data?.VersionId).toBe(object.versionId);
-    expect(response.PhysicalResourceId).toBe(`s3://${BUCKET}/${h.deps.key}`);
+    expect(response.PhysicalResourceId).toBe(`s3://${h.bucket}/${TRUSTSTORE_KEY}`);
     expect(h.apigateway.commandCalls(UpdateDomainNameCommand)).toHaveLength(0);
     expect(h.apigateway.commandCalls(GetDomainNameCommand)).toHaveLength(0);
   });
@@ -407,14 +521,176 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
     expect(await h.object()).toEqual(before);
   });
 
-  it('the inspection resource reads the domain back and counts its truststoreWarnings (SDK mock)', async () => {
+  it('the inspection resource points the domain at the current version and counts its truststoreWarnings (SDK mock)', async () => {
     const h = await harness({ warnings: ['Certificate CN=z has an unsupported key'] });
+    const created = await invoke(h, cfnEvent('Create'));
 
     const response = await invoke(h, cfnEvent('Create', { Action: INSPECT_ACTION }));
 
     expect(response.Status).toBe('SUCCESS');
-    expect(response.Data).toEqual({ Warnings: '1' });
+    expect(response.Data).toEqual({ Warnings: '1', VersionId: created.Data?.VersionId });
+    expect(h.domainVersion()).toBe(created.Data?.VersionId);
     expect(h.metrics.get(BuilderMetric.Warnings)).toBe(1);
-    expect(h.apigateway.commandCalls(UpdateDomainNameCommand)).toHaveLength(0);
+  });
+
+  it('fault 1: the first deploy succeeds without s3:ListBucket, where S3 answers 403 for the missing record', async () => {
+    const h = await harness();
+    // The rule the builder meets: its role has no s3:ListBucket, so a missing key is 403, not 404.
+    await expect(
+      h.deps.s3.send(new GetObjectCommand({ Bucket: h.bucket, Key: TRUSTSTORE_STATE_KEY })),
+    ).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+
+    const response = await invoke(h, cfnEvent('Create'));
+
+    expect(response.Status).toBe('SUCCESS');
+    const record = await readState(h.deps);
+    expect(record.kind === 'found' && record.state.versionId).toBe(response.Data?.VersionId);
+  });
+
+  it('fault 1: a record that exists but cannot be read is never overwritten (403 is taken for "absent" only through a conditional create)', async () => {
+    const h = await harness();
+    await invoke(h, cfnEvent('Create'));
+    const before = await h.s3.send(new GetObjectCommand({ Bucket: h.bucket, Key: TRUSTSTORE_STATE_KEY }));
+    // A role that may write the record but not read it (a broken grant).
+    iam.gate.register('builder-cannot-read', {
+      name: 'builder without s3:GetObject on the record',
+      arn: 'arn:aws:iam::111111111111:role/broken',
+      policies: [
+        {
+          name: 'broken',
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'dynamodb:Scan', Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: ['s3:PutObject', 's3:GetObject'],
+                Resource: `arn:aws:s3:::${h.bucket}/${TRUSTSTORE_KEY}`,
+              },
+              {
+                Effect: 'Allow',
+                Action: 's3:PutObject',
+                Resource: `arn:aws:s3:::${h.bucket}/${TRUSTSTORE_STATE_KEY}`,
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const broken = { accessKeyId: 'builder-cannot-read', secretAccessKey: 'x' };
+    const deps = { ...h.deps, s3: s3server.client(broken), dynamodb: registry.client(broken) };
+
+    const response = await invoke({ ...h, deps }, cfnEvent('Update'));
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/exists but reading it is denied/);
+
+    const after = await h.s3.send(new GetObjectCommand({ Bucket: h.bucket, Key: TRUSTSTORE_STATE_KEY }));
+    expect(after.ETag).not.toBeUndefined();
+    expect(JSON.parse(await after.Body!.transformToString()).versionId).toBe(
+      JSON.parse(await before.Body!.transformToString()).versionId,
+    );
+    // Exactly the provoked denials: the broken role reading the record.
+    expect(new Set(iam.gate.denials.map((d) => `${d.principal} ${d.action}`))).toEqual(
+      new Set(['builder without s3:GetObject on the record s3:GetObject']),
+    );
+    iam.gate.denials.length = 0;
+  });
+
+  it('risk 5: a bucket whose versioning is not in effect yet answers the first writes without a VersionId; the build waits (bounded) and succeeds', async () => {
+    const h = await harness({ exactBucket: 'late-versioning' });
+
+    const response = await invoke(h, cfnEvent('Create'));
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(response.Data?.VersionId).toMatch(/.+/);
+    expect(h.pauses).toHaveLength(2);
+    expect(h.logs.some((l) => l.message.startsWith('the bucket returned no VersionId'))).toBe(true);
+    expect(h.versionBody(response.Data?.VersionId)).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('risk 6: CloudFormation replaying an update with unchanged inputs after registry-driven builds gets the current version, never the pinned deploy-time one', async () => {
+    const h = await harness();
+    const properties = {
+      Bucket: h.bucket,
+      Key: TRUSTSTORE_KEY,
+      CaBundleSha256: 'same',
+      DomainDigest: 'same',
+    };
+    const created = await invoke(h, cfnEvent('Create', properties));
+    await h.add(
+      entryOf(
+        await createCertificate({ subject: 'CN=client-after-deploy, O=Acme' }),
+        'self-signed',
+        'active',
+      ),
+    );
+    await createHandler(h.deps)({ Records: [{ eventSource: 'aws:dynamodb' }] } as never);
+    const live = h.domainVersion();
+
+    const replayed = await invoke(h, {
+      ...cfnEvent('Update', properties),
+      OldResourceProperties: { ServiceToken: 'x', ...properties },
+    } as CloudFormationCustomResourceEvent);
+
+    expect(live).not.toBe(created.Data?.VersionId);
+    expect(replayed.Data?.VersionId).toBe(live);
+    expect(h.versionBody(replayed.Data?.VersionId)).toContain(
+      splitPemBlocks(h.versionBody(live)).at(-1)!.trim(),
+    );
+  });
+});
+
+describe('fault 3: concurrent builds (no reserved concurrency) against the stand-ins', () => {
+  it('a build holding a stale view of the registry loses to a newer one: the domain ends on the newest registry state', async () => {
+    const h = await harness();
+    await syncTruststore(h.deps);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let scanned = false;
+    // A: reads the record, scans the registry (answer held: it has not seen X yet).
+    const stale = syncTruststore(h.another({ holdScan: held, onScanned: () => (scanned = true) }));
+    await until(() => scanned);
+    const x = await createCertificate({ subject: 'CN=client-x, O=Acme' });
+    await h.add(entryOf(x, 'self-signed', 'active'));
+    // B: after the change, runs to the end and publishes X.
+    const fresh = await syncTruststore(h.another());
+    release();
+    const late = await stale;
+
+    expect(fresh.build.status).toBe('published');
+    // A lost the compare-and-set, re-read the record and the registry, and published nothing stale.
+    expect(late.build.status === 'refused' ? 0 : late.build.attempts).toBeGreaterThan(1);
+    expect(thumbprintsIn(h.versionBody(h.domainVersion()))).toContain(thumb(x));
+    const record = await readState(h.deps);
+    expect(record.kind === 'found' && record.state.versionId).toBe(h.domainVersion());
+  });
+
+  it('stream, schedule and custom resource builds racing with registry changes: the domain ends on the newest registry state', async () => {
+    const h = await harness();
+    await syncTruststore(h.deps);
+    const added: IssuedCertificate[] = [];
+    const builds: Promise<unknown>[] = [];
+    const triggers = [
+      { Records: [{ eventSource: 'aws:dynamodb' }] },
+      cfnEventFor('Update'),
+      { 'detail-type': 'Scheduled Event', source: 'aws.events' },
+      { Records: [{ eventSource: 'aws:dynamodb' }] },
+      cfnEventFor('Update'),
+      { Records: [{ eventSource: 'aws:dynamodb' }] },
+    ];
+    for (const [i, trigger] of triggers.entries()) {
+      const cert = await createCertificate({ subject: `CN=client-race-${i}, O=Acme` });
+      added.push(cert);
+      await h.add(entryOf(cert, 'self-signed', 'active'));
+      // Each change is followed by an invocation (the stream's), while the earlier ones still run.
+      builds.push(createHandler(h.another())(trigger as never));
+    }
+    await Promise.all(builds);
+
+    const finalBody = h.versionBody(h.domainVersion());
+    for (const cert of added) expect(thumbprintsIn(finalBody)).toContain(thumb(cert));
+    const record = await readState(h.deps);
+    expect(record.kind === 'found' && record.state.versionId).toBe(h.domainVersion());
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * The CustomerEdge template as CloudFormation receives it, for the tests that check the code against
+ * AWS's rules (IAM in the stand-ins, resource schemas): synthesized the way bin/app.ts does it (cdk.json
+ * context, validated config, a CA bundle made for the test) but WITHOUT bundling the Lambdas
+ * (`aws:cdk:bundling-stacks: []`: the template is the same, the asset hashes aside). One synthesis per
+ * context and source state, cached on disk across jest workers and runs.
+ */
+import { App } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseConfig } from '../../lib/config';
+import { CustomerEdgeStack } from '../../lib/customer-edge-stack';
+import { STACK_NAME } from '../../shared/contracts/stack';
+import { createTestPki } from '../../stand-ins/pki';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The context the stand-in tests deploy: region us-east-1 (the stand-ins' region). */
+export const STAND_IN_CONTEXT = {
+  domainName: 'auth.example.com',
+  certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
+  forwardingTarget: 'acme-cd-x.edge.tenants.us.auth0.com',
+} as const;
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly [other: string]: unknown;
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, { Value: unknown }>;
+  readonly [other: string]: unknown;
+}
+
+function sourceDigest(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.ts') || name.endsWith('.js')) hash.update(path).update(readFileSync(path));
+    }
+  };
+  for (const dir of ['lib', 'shared', 'bin']) walk(join(ROOT, dir));
+  for (const file of ['cdk.json', 'package-lock.json']) hash.update(readFileSync(join(ROOT, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+function cdkJsonContext(): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
+    .context;
+}
+
+const memory = new Map<string, Promise<CfnTemplate>>();
+
+async function synthesize(context: Record<string, string>): Promise<CfnTemplate> {
+  const dir = join(tmpdir(), `edge-template-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const pki = await createTestPki('Template');
+    const caBundleFile = join(dir, 'ca-bundle.pem');
+    writeFileSync(caBundleFile, pki.caBundlePem);
+    const raw = { ...STAND_IN_CONTEXT, caBundle: caBundleFile, ...context };
+    const app = new App({
+      outdir: join(dir, 'cdk.out'),
+      context: { ...cdkJsonContext(), ...raw, 'aws:cdk:bundling-stacks': [] },
+    });
+    const config = parseConfig(raw);
+    const stack = new CustomerEdgeStack(app, STACK_NAME, {
+      env: { region: config.region },
+      config,
+      caBundleFile,
+      caBundlePem: pki.caBundlePem,
+    });
+    return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The synthesized template for these context keys (over STAND_IN_CONTEXT). */
+export function stackTemplate(context: Record<string, string> = {}): Promise<CfnTemplate> {
+  const key = JSON.stringify(Object.entries(context).sort());
+  let cached = memory.get(key);
+  if (!cached) {
+    cached = (async () => {
+      const cacheDir = join(tmpdir(), 'customer-edge-template-cache');
+      const file = join(
+        cacheDir,
+        `${sourceDigest()}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`,
+      );
+      if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
+      const template = await synthesize(context);
+      mkdirSync(cacheDir, { recursive: true });
+      const partial = `${file}.${process.pid}`;
+      writeFileSync(partial, JSON.stringify(template));
+      renameSync(partial, file);
+      return template;
+    })();
+    memory.set(key, cached);
+  }
+  return cached;
+}
