@@ -20,7 +20,11 @@ type Env = CliIo['env'];
 /** The stack output that names the registry table. */
 const REGISTRY_TABLE_OUTPUT = STACK_OUTPUTS.registryTableName;
 
-const LOOPBACK_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * Throwaway credentials for a loopback endpoint. The access key id names the operator principal in the
+ * tests' IAM-enforcing stand-ins (stand-ins/iam-gate.ts, PRINCIPAL_CREDENTIALS.operator).
+ */
+export const LOOPBACK_CREDENTIALS = { accessKeyId: 'local-operator', secretAccessKey: 'local' };
 const LOOPBACK_REGION = 'us-east-1';
 
 export function isLoopbackUrl(value: string | undefined): boolean {

@@ -103,6 +103,35 @@ export class IamGate {
     return { allowed, principal: principal.name };
   }
 
+  /** Evaluates one throwaway request per service, so the evaluator has loaded its data. */
+  async warmUp(services: readonly string[]): Promise<void> {
+    const probe: IamPrincipal = {
+      name: 'warm-up',
+      arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/warm-up`,
+      policies: [],
+    };
+    const actions: Record<string, [string, string]> = {
+      dynamodb: ['dynamodb:GetItem', `arn:aws:dynamodb:us-east-1:${LOCAL_ACCOUNT}:table/t`],
+      s3: ['s3:GetObject', 'arn:aws:s3:::b/k'],
+      secretsmanager: [
+        'secretsmanager:GetSecretValue',
+        `arn:aws:secretsmanager:us-east-1:${LOCAL_ACCOUNT}:secret:s-AbCdEf`,
+      ],
+      cloudformation: [
+        'cloudformation:DescribeStacks',
+        `arn:aws:cloudformation:us-east-1:${LOCAL_ACCOUNT}:stack/s/1`,
+      ],
+      kms: ['kms:Decrypt', `arn:aws:kms:us-east-1:${LOCAL_ACCOUNT}:key/k`],
+      apigateway: ['apigateway:GET', 'arn:aws:apigateway:us-east-1::/domainnames/d'],
+    };
+    await Promise.all(
+      services.map((service) => {
+        const [action, resource] = actions[service] ?? [`${service}:Get`, '*'];
+        return this.evaluate(probe, { accessKeyId: undefined, action, resource });
+      }),
+    );
+  }
+
   /** The denials, one line each (for assertion messages). */
   describeDenials(): string {
     return this.denials

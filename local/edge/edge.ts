@@ -16,11 +16,11 @@ import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../sh
 import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
 import {
   createRegistryTable,
-  LOCAL_CREDENTIALS,
   LOCAL_REGION,
   startRegistryServer,
   type RegistryServer,
 } from '../../stand-ins/registry-server';
+import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
 import { echo, startUpstream, type Responder, type Upstream } from '../../stand-ins/upstream';
 import { ensureDemoPki, type DemoPki } from './demo-pki';
@@ -180,7 +180,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     }
     const forwardingTarget = options.target ?? upstream!.url;
 
-    const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    // The proxy role's throwaway credentials: where the tests install an IAM gate, its calls are checked.
+    const local = { region: LOCAL_REGION, credentials: PRINCIPAL_CREDENTIALS.proxy };
     const handler =
       options.handler ??
       composeProxy({

@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import { startLocalEdge, type LocalEdge } from '../../local/edge/edge';
 import { curl, httpsRequest, type ClientRequest } from './clients';
 import { tempDir, type TempDir } from './edge-harness';
+import { useTemplateIam } from '../support/iam';
+
+/** Every call the proxy and the CLI make is checked against their policies in the template. */
+useTemplateIam();
 
 let tmp: TempDir;
 let edge: LocalEdge;

@@ -10,6 +10,10 @@ import { redactingEcho, startLocalEdge, type LocalEdge } from '../../local/edge/
 import { readFileSync } from 'node:fs';
 import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
 import { edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';
+import { useTemplateIam } from '../support/iam';
+
+/** Every call the proxy and the CLI make is checked against their policies in the template. */
+useTemplateIam();
 
 const DAY = 24 * 3600_000;
 const HANDSHAKE_REFUSED = /alert|ECONNRESET|socket hang up|EPIPE/;

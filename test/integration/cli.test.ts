@@ -17,13 +17,18 @@ import { main } from '../../cli/main';
 import { startCloudFormationStandIn, type CloudFormationStandIn } from '../../stand-ins/cloudformation';
 import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
 import { opensslSelfSigned } from '../../stand-ins/openssl';
+import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
 import {
-  LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
 } from '../../stand-ins/registry-server';
+import { useTemplateIam } from '../support/iam';
+
+/** Every call the CLI makes is checked against the stack's operator policy (OperatorPolicyArn output). */
+const iam = useTemplateIam();
+const OPERATOR = PRINCIPAL_CREDENTIALS.operator;
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/edge-certs.js');
@@ -53,13 +58,9 @@ async function cli(args: string[], options: { now?: Date; env?: Record<string, s
     env: { REGISTRY_TABLE_NAME: table, ...options.env },
     cwd: dir,
     ...(options.now ? { now: () => options.now as Date } : {}),
-    dynamodb: () => server.client(),
+    dynamodb: () => server.client(OPERATOR),
     cloudformation: () =>
-      new CloudFormationClient({
-        endpoint: cfn.endpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      }),
+      new CloudFormationClient({ endpoint: cfn.endpoint, region: LOCAL_REGION, credentials: OPERATOR }),
   });
   return { code, stdout, stderr };
 }
@@ -118,6 +119,7 @@ beforeEach(async () => {
   // A fresh table per test: no test depends on another's registrations.
   table = `registry-${++tableCounter}`;
   await createRegistryTable(server.client(), table);
+  iam.deploy({ tableName: table });
   cfn?.calls.splice(0);
 });
 
@@ -209,15 +211,29 @@ describe('edge-certs as a child process (the npx entry)', () => {
 
   it('reads the table name from the stack output (CloudFormation stand-in) and says so when there is none', async () => {
     await createRegistryTable(server.client(), 'registry-from-stack');
+    iam.deploy({ tableName: 'registry-from-stack' });
     const found = await spawnCli(['list', '--json']);
     expect(found.code).toBe(0);
     expect(JSON.parse(found.stdout)).toEqual([]);
-    const missing = await spawnCli(['list', '--stack', 'NoSuchStack']);
+    // An identity that may describe any stack (the stand-ins' unchecked fixture credentials).
+    const anyStack = {
+      AWS_ACCESS_KEY_ID: PRINCIPAL_CREDENTIALS.fixture.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: PRINCIPAL_CREDENTIALS.fixture.secretAccessKey,
+      AWS_REGION: LOCAL_REGION,
+    };
+    const missing = await spawnCli(['list', '--stack', 'NoSuchStack'], anyStack);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe(
       'edge-certs: no registry table configured: pass --table NAME or set REGISTRY_TABLE_NAME (reading the RegistryTableName output of stack NoSuchStack failed: Stack with id NoSuchStack does not exist)',
     );
     expect(cfn.calls).toEqual(['CustomerEdge', 'NoSuchStack']);
+    // The operator policy reads this stack only: another one is AccessDenied, as in AWS.
+    const other = await spawnCli(['list', '--stack', 'NoSuchStack']);
+    expect(other.code).not.toBe(0);
+    expect(iam.gate.denials.map((d) => `${d.action} ${d.resource.split('/')[1]}`)).toEqual([
+      'cloudformation:DescribeStacks NoSuchStack',
+    ]);
+    iam.gate.denials.length = 0;
   });
 
   it('--help exits 0 (child process), on every command (in-process)', async () => {
@@ -590,6 +606,8 @@ describe('revoke, remove, show, list', () => {
     });
     expect(JSON.parse(before.stdout)).toHaveLength(1);
     expect(after.stdout).toBe(before.stdout);
+    // A stack whose table is gone: the operator may read it, it is not there.
+    iam.deploy({ tableName: 'no-such-table' });
     const missing = await cli(['list'], { env: { REGISTRY_TABLE_NAME: 'no-such-table' } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^edge-certs: registry table not found/);

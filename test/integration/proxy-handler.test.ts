@@ -18,6 +18,10 @@ import {
   type Handler,
   type Harness,
 } from '../support/proxy-harness';
+import { useTemplateIam } from '../support/iam';
+
+/** Every call the proxy makes is checked against the proxy role's policies in the template. */
+useTemplateIam();
 
 let h: Harness;
 let handler: Handler;

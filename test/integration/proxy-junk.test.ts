@@ -5,6 +5,10 @@
 import fc from 'fast-check';
 import { apiGatewayEvent } from '../../stand-ins/api-gateway';
 import { startHarness, type Handler, type Harness } from '../support/proxy-harness';
+import { useTemplateIam } from '../support/iam';
+
+/** Every call the proxy makes is checked against the proxy role's policies in the template. */
+useTemplateIam();
 
 let h: Harness;
 let handler: Handler;

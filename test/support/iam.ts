@@ -19,6 +19,9 @@ import { STACK_NAME } from '../../shared/contracts/stack';
 import { TRUSTSTORE_BUCKET_LOGICAL_ID } from '../../lib/truststore';
 import { stackTemplate, type CfnResource, type CfnTemplate } from './stack-template';
 
+/** The names the proxy harness and the local edge use (table, secret). */
+export const DEFAULT_DEPLOYMENT: Deployment = { tableName: 'customer-edge-registry' };
+
 /** The physical names of one deployment of the stack in the stand-ins. */
 export interface Deployment {
   readonly tableName: string;
@@ -241,8 +244,21 @@ export interface TemplateIam {
     deployment: Deployment,
     keys?: Partial<Record<PrincipalRole, string>>,
   ): Record<PrincipalRole, { accessKeyId: string; secretAccessKey: string }>;
+  /** Registers one principal of a deployment under its own access key; returns its credentials. */
+  deployRole(
+    role: PrincipalRole,
+    deployment: Deployment,
+    accessKeyId: string,
+  ): { accessKeyId: string; secretAccessKey: string };
   /** Fails with every denial recorded so far (then forgets them). */
   expectNoDenials(): void;
+}
+
+let current: TemplateIam | undefined;
+
+/** The TemplateIam of the running test file (useTemplateIam), if any: for shared harnesses. */
+export function currentTemplateIam(): TemplateIam | undefined {
+  return current;
 }
 
 /**
@@ -251,15 +267,22 @@ export interface TemplateIam {
  * started afterwards consults it; after the file, uninstalls it and fails on any denial nobody expected
  * (the code under test may have swallowed the error).
  */
-export function useTemplateIam(context: Record<string, string> = {}): TemplateIam {
+export function useTemplateIam(
+  options: { readonly context?: Record<string, string>; readonly deployment?: Deployment } = {},
+): TemplateIam {
   const gate = new IamGate();
   let template: CfnTemplate | undefined;
   beforeAll(async () => {
-    template = await stackTemplate(context);
+    template = await stackTemplate(options.context);
     installIamGate(gate);
+    current = iam;
+    // The evaluator loads AWS's action data per service on first use: do it now, not in a timed path.
+    await gate.warmUp(['dynamodb', 's3', 'secretsmanager', 'cloudformation', 'kms', 'apigateway']);
+    iam.deploy(options.deployment ?? DEFAULT_DEPLOYMENT);
   }, 600_000);
   afterAll(() => {
     installIamGate(undefined);
+    current = undefined;
     iam.expectNoDenials();
   });
   const iam: TemplateIam = {
@@ -277,6 +300,10 @@ export function useTemplateIam(context: Record<string, string> = {}): TemplateIa
         credentials[role] = { accessKeyId, secretAccessKey: 'local' };
       }
       return credentials;
+    },
+    deployRole(role, deployment, accessKeyId) {
+      gate.register(accessKeyId, principalsOf(iam.template, deployment)[role]);
+      return { accessKeyId, secretAccessKey: 'local' };
     },
     expectNoDenials() {
       const text = gate.describeDenials();

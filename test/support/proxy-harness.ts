@@ -15,14 +15,21 @@ import { itemFromEntry, type RegistryStatus } from '../../shared/registry-model'
 import { entryForCertificate } from '../../shared/registry-store';
 import { close, listen } from '../../stand-ins/listen';
 import { createTestPki, type TestPki } from '../../stand-ins/pki';
+import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
 import {
-  LOCAL_CREDENTIALS,
   LOCAL_REGION,
   createRegistryTable,
   startRegistryServer,
   type RegistryServer,
 } from '../../stand-ins/registry-server';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
+import {
+  secretArnFor,
+  startSecretsManagerStandIn,
+  type SecretsManagerStandIn,
+} from '../../stand-ins/secrets-manager';
+import { currentTemplateIam } from './iam';
+
+let proxies = 0;
 import { startUpstream, type Upstream } from '../../stand-ins/upstream';
 
 export type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -81,7 +88,20 @@ export async function startHarness(): Promise<Harness> {
         POWERTOOLS_METRICS_DISABLED: 'true',
         ...env,
       };
-      const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+      // The proxy role's credentials. Under useTemplateIam each composed proxy is the proxy of a stack
+      // deployed with ITS table and secret, and every call it makes is checked against that role.
+      const iam = currentTemplateIam();
+      const credentials = iam
+        ? iam.deployRole(
+            'proxy',
+            {
+              tableName: full.REGISTRY_TABLE_NAME ?? TABLE,
+              secretArn: secretArnFor(full.CNAME_API_KEY_SECRET_ID ?? SECRET_ID),
+            },
+            `local-proxy-${++proxies}`,
+          )
+        : PRINCIPAL_CREDENTIALS.proxy;
+      const local = { region: LOCAL_REGION, credentials };
       return composeProxy({
         env: full,
         handlerDir: dir,

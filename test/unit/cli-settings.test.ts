@@ -25,7 +25,7 @@ describe('CLI AWS settings', () => {
       clientSettings('DYNAMODB', { HOME: home, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000' }),
     ).toEqual({
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { accessKeyId: 'local-operator', secretAccessKey: 'local' },
     });
     expect(
       clientSettings('DYNAMODB', {
