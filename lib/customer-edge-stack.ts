@@ -2,7 +2,15 @@
  * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
  * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
  */
-import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -148,8 +156,9 @@ export class CustomerEdgeStack extends Stack {
         }),
       ],
     });
+    const shown = (value: string, token: string): string => (Token.isUnresolved(value) ? `<${token}>` : value);
     Validations.of(operators).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*]',
+      id: `AwsSolutions-IAM5[Resource::arn:${shown(this.partition, 'AWS::Partition')}:cloudformation:${shown(this.region, 'AWS::Region')}:${shown(this.account, 'AWS::AccountId')}:stack/${shown(this.stackName, 'AWS::StackName')}/*]`,
       reason:
         "A stack ARN ends in an id CloudFormation assigns at creation; the wildcard covers this stack's id only",
     });

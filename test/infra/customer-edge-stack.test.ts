@@ -319,7 +319,7 @@ describe('CNAME API key secret', () => {
 });
 
 describe('truststore builder', () => {
-  it('IAM: Scan on the table, the truststore object only, GET/PATCH on this domain only, the stream', () => {
+  it('IAM: Scan on the table, the truststore object and its publication record only (no s3:ListBucket), GET/PATCH on this domain only, the stream', () => {
     expect(policyOf(t, 'TruststoreBuilderRole')).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -331,6 +331,13 @@ describe('truststore builder', () => {
         Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
         Effect: 'Allow',
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['TruststoreBucket', 'Arn'] }, '/truststore.pem']] },
+      },
+      {
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': ['TruststoreBucket', 'Arn'] }, '/truststore-state.json']],
+        },
       },
       {
         Action: ['apigateway:GET', 'apigateway:PATCH'],
@@ -346,13 +353,18 @@ describe('truststore builder', () => {
     ]);
   });
 
-  it('one build at a time (reserved concurrency 1), fed by the batched registry stream', () => {
+  it('fault 3: no reserved concurrency (a fresh account cannot reserve any), 15-minute timeout, fed by the batched registry stream', () => {
+    const functions = t.findResources('AWS::Lambda::Function');
+    for (const fn of Object.values(functions)) {
+      expect((fn as { Properties: object }).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    }
     t.hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: 1,
+      Timeout: 900,
       Architectures: ['arm64'],
       Environment: {
         Variables: Match.objectLike({
           TRUSTSTORE_KEY: 'truststore.pem',
+          TRUSTSTORE_STATE_KEY: 'truststore-state.json',
           DOMAIN_NAME: 'mtls.auth.example.com',
           CA_BUNDLE_FILE: 'ca-bundle.pem',
         }),
@@ -374,8 +386,7 @@ describe('truststore builder', () => {
       ]),
     );
     expect(resource.Properties.CaBundleSha256).toMatch(/^[0-9a-f]{64}$/);
-    // A certificate change updates the domain: the build re-runs so CloudFormation gets the latest version.
-    expect(resource.Properties.CertificateArn).toBe('arn:aws:acm:eu-west-1:111111111111:certificate/abc');
+    expect(resource.Properties.ServiceTimeout).toBe('1200');
   });
 });
 
@@ -426,6 +437,7 @@ describe('outputs', () => {
       'TruststoreBucketName',
       'CnameApiKeySecretArn',
       'RegionalDomainName',
+      'OperatorPolicyArn',
     ]) {
       t.hasOutput(name, {});
     }

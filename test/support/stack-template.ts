@@ -66,7 +66,11 @@ function cdkJsonContext(): Record<string, unknown> {
 
 const memory = new Map<string, Promise<CfnTemplate>>();
 
-async function synthesize(context: Record<string, string>): Promise<CfnTemplate> {
+/** Synthesizes (no cache); `mutate` may change the stack first (e.g. an escape hatch). */
+export async function synthesize(
+  context: Record<string, string>,
+  mutate?: (stack: CustomerEdgeStack) => void,
+): Promise<CfnTemplate> {
   const dir = join(tmpdir(), `edge-template-${process.pid}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir, { recursive: true });
   try {
@@ -85,6 +89,7 @@ async function synthesize(context: Record<string, string>): Promise<CfnTemplate>
       caBundleFile,
       caBundlePem: pki.caBundlePem,
     });
+    mutate?.(stack);
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {
     rmSync(dir, { recursive: true, force: true });
