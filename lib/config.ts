@@ -78,7 +78,30 @@ export interface EdgeConfig {
    * @default - no CloudFront edge; the stack provisions nothing for `<domainName>` itself
    */
   readonly customDomainCertificateArn?: string;
+  /**
+   * The customer-managed KMS key of the existing `cnameApiKeySecretArn` (key `cnameApiKeySecretKmsKeyArn`):
+   * the proxy may decrypt with it, through Secrets Manager only.
+   * @default - the secret uses aws/secretsmanager
+   */
+  readonly cnameApiKeySecretKmsKeyArn?: string;
+  /**
+   * A public ACM certificate proving ownership of `mtls.<domainName>` (key
+   * `ownershipVerificationCertificateArn`), needed with mTLS when `certificateArn` is imported or issued by
+   * a private CA.
+   * @default - none
+   */
+  readonly ownershipVerificationCertificateArn?: string;
+  /**
+   * API Gateway's account-level CloudWatch Logs role, which the stage's access logging needs (key
+   * `apiGatewayCloudWatchRole`): `create` (when unset) sets it, retained on deletion; `existing` leaves it
+   * to the account.
+   */
+  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
 }
+
+/** Who provides API Gateway's account-level CloudWatch Logs role. */
+export const API_GATEWAY_CLOUDWATCH_ROLES = ['create', 'existing'] as const;
+export type ApiGatewayCloudWatchRole = (typeof API_GATEWAY_CLOUDWATCH_ROLES)[number];
 
 /** Raw context values as CDK hands them over (strings from `-c`, any JSON from cdk.json). */
 export type RawContext = Readonly<Record<string, unknown>>;
@@ -103,6 +126,9 @@ export interface ContextValues {
   readonly alarmEmail: string | undefined;
   readonly customDomainCertificateArn: string | undefined;
   readonly clientIpHeader: ClientIpHeader;
+  readonly cnameApiKeySecretKmsKeyArn: string | undefined;
+  readonly ownershipVerificationCertificateArn: string | undefined;
+  readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
 }
 
 export type ContextKey = keyof ContextValues;
@@ -159,11 +185,13 @@ const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:key\/[A-Za-z0-9-]+$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const HOSTED_ZONE_ID_EXAMPLE = 'Z0123456789ABCDEFGHIJ';
 const SECRET_ARN_EXAMPLE = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-api-key-AbCdEf';
+const KMS_KEY_ARN_EXAMPLE = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** The CloudFront edge's certificate must be in us-east-1: CloudFront only uses certificates there. */
 const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
 
@@ -324,6 +352,33 @@ export const KEY_RULES: { readonly [K in ContextKey]: KeyRule<ContextValues[K], 
       return isOneOf(CLIENT_IP_HEADERS, header) ? header : reject();
     },
   }),
+
+  /** The customer-managed KMS key of the existing secret (Secrets Manager decrypts with it for the proxy). */
+  cnameApiKeySecretKmsKeyArn: keyRule({
+    default: NONE,
+    expected: 'the ARN of the customer-managed KMS key that encrypts cnameApiKeySecretArn (not an alias)',
+    example: KMS_KEY_ARN_EXAMPLE,
+    parse: (value, _, reject) => (KMS_KEY_ARN.test(value) ? value : reject()),
+  }),
+
+  /** A public ACM certificate proving ownership of `mtls.<domainName>` (imported or private-CA certificateArn). */
+  ownershipVerificationCertificateArn: keyRule({
+    default: NONE,
+    after: ['domainName'],
+    expected: ({ domainName }) =>
+      `the ARN of a public ACM certificate for mtls.${domainName} (needed when certificateArn is imported or from a private CA)`,
+    example: 'arn:aws:acm:eu-west-1:111111111111:certificate/22222222-3333-4444-5555-666666666666',
+    parse: (value, _, reject) => (acmRegion(value) !== undefined ? value : reject()),
+  }),
+
+  /** Who sets API Gateway's account-level CloudWatch Logs role: this stack, or the account already. */
+  apiGatewayCloudWatchRole: keyRule({
+    default: () => 'create' as const,
+    expected:
+      '"create" (the stack sets the account\'s API Gateway CloudWatch Logs role, retained) or "existing" (the account already has one)',
+    example: 'existing',
+    parse: (value, _, reject) => (isOneOf(API_GATEWAY_CLOUDWATCH_ROLES, value) ? value : reject()),
+  }),
 };
 
 /** The context keys the app reads: exactly those {@link KEY_RULES} validates. */
@@ -389,11 +444,37 @@ function cloudFrontEdgeHasAFilledSecret({
   }
 }
 
+/**
+ * The KMS key belongs to the existing secret (a secret the stack creates uses aws/secretsmanager), and
+ * lives in the secret's region (Secrets Manager encrypts with a key of its own region).
+ */
+function secretKmsKeyIsTheSecrets({ cnameApiKeySecretArn, cnameApiKeySecretKmsKeyArn }: ContextValues): void {
+  if (cnameApiKeySecretKmsKeyArn === undefined) return;
+  if (cnameApiKeySecretArn === undefined) {
+    failKey(
+      'cnameApiKeySecretKmsKeyArn',
+      cnameApiKeySecretKmsKeyArn,
+      'it only together with cnameApiKeySecretArn (a secret the stack creates uses aws/secretsmanager); remove it or give the secret',
+      KMS_KEY_ARN_EXAMPLE,
+    );
+  }
+  const secretRegion = cnameApiKeySecretArn.split(':')[3] ?? '';
+  if (KMS_KEY_ARN.exec(cnameApiKeySecretKmsKeyArn)?.[1] !== secretRegion) {
+    failKey(
+      'cnameApiKeySecretKmsKeyArn',
+      cnameApiKeySecretKmsKeyArn,
+      `a key in the secret's region ${secretRegion} (Secrets Manager encrypts with a key of its own region)`,
+      KMS_KEY_ARN_EXAMPLE.replace('eu-west-1', secretRegion),
+    );
+  }
+}
+
 /** Checked in this order, after every key passed its own rule. */
 export const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
   hostedZoneBothOrNeither,
   clientIpHeaderIsTheEdges,
   cloudFrontEdgeHasAFilledSecret,
+  secretKmsKeyIsTheSecrets,
 ];
 
 // ---------------------------------------------------------------------------------------------------

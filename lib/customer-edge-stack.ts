@@ -2,15 +2,7 @@
  * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
  * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
  */
-import {
-  ArnFormat,
-  CfnOutput,
-  RemovalPolicy,
-  Stack,
-  Token,
-  Validations,
-  type StackProps,
-} from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -77,6 +69,7 @@ export class CustomerEdgeStack extends Stack {
       forwardingTarget: config.forwardingTarget,
       table: registry.table,
       secret,
+      secretKmsKeyArn: config.cnameApiKeySecretKmsKeyArn,
       caBundlePath: props.caBundleFile,
       allowedPaths: config.allowedPaths,
       caSignedPolicy: config.caSignedPolicy,
@@ -92,6 +85,8 @@ export class CustomerEdgeStack extends Stack {
       truststoreKey: truststore.key,
       truststoreVersion: truststore.version,
       hostedZone: config.hostedZone,
+      ownershipVerificationCertificateArn: config.ownershipVerificationCertificateArn,
+      accountCloudWatchRole: config.apiGatewayCloudWatchRole,
     });
     truststore.reportWarningsOf(mtls.domain);
 
@@ -156,7 +151,8 @@ export class CustomerEdgeStack extends Stack {
         }),
       ],
     });
-    const shown = (value: string, token: string): string => (Token.isUnresolved(value) ? `<${token}>` : value);
+    const shown = (value: string, token: string): string =>
+      Token.isUnresolved(value) ? `<${token}>` : value;
     Validations.of(operators).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:${shown(this.partition, 'AWS::Partition')}:cloudformation:${shown(this.region, 'AWS::Region')}:${shown(this.account, 'AWS::AccountId')}:stack/${shown(this.stackName, 'AWS::StackName')}/*]`,
       reason:

@@ -27,6 +27,15 @@ export interface MtlsApiProps {
   readonly truststoreVersion: string;
   /** @default - no DNS record */
   readonly hostedZone?: { readonly id: string; readonly name: string };
+  /** A public ACM certificate proving ownership of the domain (imported or private-CA `certificateArn`). */
+  readonly ownershipVerificationCertificateArn?: string;
+  /**
+   * API Gateway's account-level CloudWatch Logs role, which the stage's access logging needs ("CloudWatch
+   * Logs role ARN must be set in account settings to enable logging"): `create` sets it (role +
+   * AWS::ApiGateway::Account, both retained on deletion: other APIs of the account rely on the setting);
+   * `existing` leaves it to the account.
+   */
+  readonly accountCloudWatchRole: 'create' | 'existing';
   /** @default 100 requests per second (steady state, per stage) */
   readonly throttlingRateLimit?: number;
   /** @default 200 */
@@ -77,7 +86,12 @@ export class MtlsApi extends Construct {
       disableExecuteApiEndpoint: true,
       // Bodies arrive base64-encoded and are relayed byte-exact.
       binaryMediaTypes: ['*/*'],
-      cloudWatchRole: false,
+      // The account's logging role: API Gateway writes the stage's access logs with it.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+      cloudWatchRole: props.accountCloudWatchRole === 'create',
+      ...(props.accountCloudWatchRole === 'create'
+        ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : {}),
       deployOptions: {
         stageName: 'live',
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
@@ -96,10 +110,18 @@ export class MtlsApi extends Construct {
       reason:
         "The proxy relays OAuth requests byte-exact to Auth0, which validates them; an API Gateway request validator would duplicate (and could drift from) Auth0's validation",
     });
+    const accountRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (accountRole) {
+      Validations.of(accountRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "The account-level API Gateway logging role serves every API of the account and region, so it cannot be scoped to this stack's log groups; AWS's managed policy is the one API Gateway documents for it",
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'JSON access logs record every request with the client certificate; execution logging needs an account-wide CloudWatch role this stack must not overwrite, and its data trace would log request bodies (client assertions)',
+        'JSON access logs record every request with the client certificate; execution logging would add little and its data trace would log request bodies (client assertions). Both kinds of logging need the account-level CloudWatch Logs role (apiGatewayCloudWatchRole)',
     });
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
@@ -133,6 +155,12 @@ export class MtlsApi extends Construct {
       securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
       mtls: { bucket: props.truststoreBucket, key: props.truststoreKey, version: props.truststoreVersion },
     });
+    if (props.ownershipVerificationCertificateArn) {
+      // Imported or private-CA certificates: mTLS needs a public ACM certificate proving ownership
+      // (AWS::ApiGateway::DomainName OwnershipVerificationCertificateArn; the L2 has no prop for it).
+      (this.domain.node.defaultChild as apigateway.CfnDomainName).ownershipVerificationCertificateArn =
+        props.ownershipVerificationCertificateArn;
+    }
     this.domain.addBasePathMapping(this.api, { stage: this.api.deploymentStage });
 
     if (props.hostedZone) {

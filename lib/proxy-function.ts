@@ -2,7 +2,7 @@
  * The proxy Lambda (CONTRACT 2): bundled with the shared esbuild settings, the CA bundle in its asset,
  * and a role that can read exactly one table item type and one secret.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -32,6 +32,8 @@ export interface ProxyFunctionProps {
   readonly forwardingTarget: string;
   readonly table: dynamodb.ITable;
   readonly secret: secretsmanager.ISecret;
+  /** The customer-managed KMS key the secret is encrypted with. @default - aws/secretsmanager */
+  readonly secretKmsKeyArn?: string;
   /** Absolute path of the trusted client CA bundle, shipped in the asset. */
   readonly caBundlePath: string;
   readonly allowedPaths: readonly string[];
@@ -80,6 +82,20 @@ export class ProxyFunction extends Construct {
         resources: [props.secret.secretArn],
       }),
     );
+    if (props.secretKmsKeyArn) {
+      // Secrets Manager decrypts a secret with its customer-managed key on the caller's behalf: the
+      // caller needs kms:Decrypt on that key, here only through Secrets Manager in this region.
+      // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.secretKmsKeyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, PROXY_ENTRY),

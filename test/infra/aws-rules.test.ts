@@ -16,6 +16,9 @@ interface ApiGatewayDomainLike {
   addPropertyOverride(path: string, value: unknown): void;
 }
 
+// Synthesis (no bundling) takes seconds, minutes on a loaded 2-core machine; cached after the first.
+jest.setTimeout(300_000);
+
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:auth0-cname-api-key-AbCdEf`;
@@ -30,6 +33,9 @@ const EVERY_OPTIONAL_KEY = {
   allowedPaths: '/oauth/token,/userinfo',
   alarmEmail: 'ops@example.com',
   customDomainCertificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-1111-1111-1111-111111111111`,
+  cnameApiKeySecretKmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  ownershipVerificationCertificateArn: `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/22222222-2222-2222-2222-222222222222`,
+  apiGatewayCloudWatchRole: 'existing',
 };
 
 function only(template: CfnTemplate, type: string): { id: string; properties: Record<string, unknown> } {
@@ -63,6 +69,30 @@ describe('CloudFormation resource schemas', () => {
     expect(problems).toMatch(/AWS::Lambda::Function\) \/Handler: must match pattern/);
     expect(problems).toMatch(/AWS::DynamoDB::Table\) \/: must have required property 'KeySchema'/);
     expect(problems).toMatch(/AWS::SNS::Topic\) \/: must NOT have additional properties .*DeliveryPolicyy/);
+  });
+});
+
+describe('risks 7 and 8: an existing secret with a customer-managed key, an imported mTLS certificate', () => {
+  it('the domain gets OwnershipVerificationCertificateArn, the proxy kms:Decrypt on exactly that key through Secrets Manager', async () => {
+    const template = await stackTemplate(EVERY_OPTIONAL_KEY);
+    expect(only(template, 'AWS::ApiGateway::DomainName').properties.OwnershipVerificationCertificateArn).toBe(
+      EVERY_OPTIONAL_KEY.ownershipVerificationCertificateArn,
+    );
+    const statements = (t: CfnTemplate): string =>
+      JSON.stringify(
+        Object.values(t.Resources)
+          .filter((r) => r.Type === 'AWS::IAM::Policy')
+          .map((r) => r.Properties?.PolicyDocument),
+      );
+    expect(statements(template)).toContain(
+      JSON.stringify({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+        Effect: 'Allow',
+        Resource: EVERY_OPTIONAL_KEY.cnameApiKeySecretKmsKeyArn,
+      }),
+    );
+    expect(statements(await stackTemplate())).not.toContain('kms:Decrypt');
   });
 });
 

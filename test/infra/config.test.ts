@@ -53,6 +53,9 @@ describe('parseConfig', () => {
       allowedPaths: ['/oauth/token', '/oauth/par', '/userinfo'],
       alarmEmail: undefined,
       customDomainCertificateArn: undefined,
+      cnameApiKeySecretKmsKeyArn: undefined,
+      ownershipVerificationCertificateArn: undefined,
+      apiGatewayCloudWatchRole: 'create',
     });
   });
 
@@ -238,5 +241,54 @@ describe('customDomainCertificateArn', () => {
       /^Context key "cnameApiKeySecretArn": it is missing; expected the ARN of a secret that already holds/,
     );
     expect(message.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('cnameApiKeySecretKmsKeyArn, ownershipVerificationCertificateArn, apiGatewayCloudWatchRole', () => {
+  const SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
+  const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const OWNERSHIP = 'arn:aws:acm:eu-west-1:111111111111:certificate/public-one';
+
+  it('accepts them', () => {
+    const config = parseConfig({
+      ...VALID,
+      cnameApiKeySecretArn: SECRET,
+      cnameApiKeySecretKmsKeyArn: KEY,
+      ownershipVerificationCertificateArn: OWNERSHIP,
+      apiGatewayCloudWatchRole: 'existing',
+    });
+    expect(config).toMatchObject({
+      cnameApiKeySecretKmsKeyArn: KEY,
+      ownershipVerificationCertificateArn: OWNERSHIP,
+      apiGatewayCloudWatchRole: 'existing',
+    });
+  });
+
+  it.each([
+    [
+      'cnameApiKeySecretKmsKeyArn',
+      { cnameApiKeySecretArn: SECRET, cnameApiKeySecretKmsKeyArn: 'alias/my-key' },
+      /a KMS key ARN/,
+    ],
+    [
+      'cnameApiKeySecretKmsKeyArn',
+      { cnameApiKeySecretKmsKeyArn: KEY },
+      /only together with cnameApiKeySecretArn/,
+    ],
+    [
+      'cnameApiKeySecretKmsKeyArn',
+      { cnameApiKeySecretArn: SECRET, cnameApiKeySecretKmsKeyArn: KEY.replace('eu-west-1', 'us-east-1') },
+      /a key in the secret's region eu-west-1/,
+    ],
+    [
+      'ownershipVerificationCertificateArn',
+      { ownershipVerificationCertificateArn: 'arn:aws:iam::1:x' },
+      /public ACM certificate/,
+    ],
+    ['apiGatewayCloudWatchRole', { apiGatewayCloudWatchRole: 'none' }, /"create" .* or "existing"/],
+  ])('refuses a bad %s in one line naming it and the fix', (key, extra, expected) => {
+    const message = errorOf({ ...VALID, ...extra });
+    expectOneLine(message, key);
+    expect(message).toMatch(expected);
   });
 });

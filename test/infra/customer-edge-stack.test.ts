@@ -275,10 +275,11 @@ describe('proxy function', () => {
     });
   });
 
-  it('no role has a managed policy and no statement anywhere has a wildcard action', () => {
-    for (const role of Object.values(t.findResources('AWS::IAM::Role'))) {
-      expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
-    }
+  it('no role but the account-level API Gateway logging role has a managed policy, and no statement anywhere has a wildcard action', () => {
+    const withManaged = Object.entries(t.findResources('AWS::IAM::Role'))
+      .filter(([, role]) => (role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns)
+      .map(([id]) => id);
+    expect(withManaged).toEqual([expect.stringMatching(/^MtlsApiCloudWatchRole/)]);
     const actions = JSON.stringify(
       Object.values(t.findResources('AWS::IAM::Policy')).map(
         (p) => (p as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument,
@@ -286,6 +287,48 @@ describe('proxy function', () => {
     ).match(/"[a-z0-9-]+:[A-Za-z*]*\*[A-Za-z*]*"/g);
     expect(actions).toBeNull();
   });
+});
+
+describe('fault 2: the account-level API Gateway CloudWatch Logs role (access logging needs it)', () => {
+  it('apiGatewayCloudWatchRole=create (default): the role and AWS::ApiGateway::Account, both retained, before the stage', () => {
+    const account = Object.entries(t.findResources('AWS::ApiGateway::Account'));
+    expect(account).toHaveLength(1);
+    const [accountId, resource] = account[0]! as [string, Record<string, unknown>];
+    expect(resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        CloudWatchRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^MtlsApiCloudWatchRole/), 'Arn'] },
+      },
+    });
+    const role = Object.entries(t.findResources('AWS::IAM::Role')).find(([id]) =>
+      id.startsWith('MtlsApiCloudWatchRole'),
+    )!;
+    expect(role[1]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [expect.objectContaining({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+        },
+      },
+    });
+    const stage = Object.values(t.findResources('AWS::ApiGateway::Stage'))[0] as { DependsOn?: string[] };
+    expect(stage.DependsOn).toContain(accountId);
+  });
+
+  it('apiGatewayCloudWatchRole=existing: neither the role nor the account setting', async () => {
+    const existing = await synthesizeEdge({ apiGatewayCloudWatchRole: 'existing' });
+    try {
+      existing.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+      expect(
+        Object.keys(existing.template.findResources('AWS::IAM::Role')).some((id) =>
+          id.startsWith('MtlsApiCloudWatchRole'),
+        ),
+      ).toBe(false);
+    } finally {
+      existing.cleanup();
+    }
+  }, 120_000);
 });
 
 describe('CNAME API key secret', () => {

@@ -58,12 +58,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { readonly secretKmsKeyArn?: string } = {}): Promise<Harness> {
   const pki = await createTestPki('Harness');
   const registry = await startRegistryServer();
   const dynamo = registry.client();
   await createRegistryTable(dynamo, TABLE);
-  const secrets = await startSecretsManagerStandIn({ [SECRET_ID]: API_KEY });
+  const secrets = await startSecretsManagerStandIn({ [SECRET_ID]: API_KEY }, 0, {
+    kmsKeys: options.secretKmsKeyArn ? { [SECRET_ID]: options.secretKmsKeyArn } : {},
+  });
   const upstream = await startUpstream();
   const dir = mkdtempSync(join(tmpdir(), 'edge-harness-'));
   const caBundleFile = join(dir, 'ca-bundle.pem');
