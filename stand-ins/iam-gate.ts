@@ -72,7 +72,6 @@ export class IamGate {
   /** Registers the principal behind an access key id (replacing any earlier one). */
   register(accessKeyId: string, principal: IamPrincipal): void {
     this.principals.set(accessKeyId, principal);
-    for (const key of [...this.cache.keys()]) if (key.startsWith(`${accessKeyId}\n`)) this.cache.delete(key);
   }
 
   /**
@@ -90,7 +89,16 @@ export class IamGate {
       }
       return { allowed: false, principal: '(unknown)' };
     }
-    const cacheKey = `${key}\n${JSON.stringify([request.action, request.resource, request.context ?? {}, request.resourcePolicy ?? null])}`;
+    // Decisions are cached by what decides them (the principal's policies and the request), so every
+    // principal registered with the same policies shares them.
+    const cacheKey = JSON.stringify([
+      principal.arn,
+      principal.policies,
+      request.action,
+      request.resource,
+      request.context ?? {},
+      request.resourcePolicy ?? null,
+    ]);
     let decision = this.cache.get(cacheKey);
     if (!decision) {
       decision = this.evaluate(principal, request);
