@@ -141,6 +141,9 @@ describe('the key rules', () => {
         'allowedPaths',
         'alarmEmail',
         'customDomainCertificateArn',
+        'cnameApiKeySecretKmsKeyArn',
+        'ownershipVerificationCertificateArn',
+        'apiGatewayCloudWatchRole',
       ].sort(),
     );
     expect(Object.keys(KEY_RULES)).toEqual(CONTEXT_KEYS);
@@ -268,7 +271,7 @@ describe('cnameApiKeySecretKmsKeyArn, ownershipVerificationCertificateArn, apiGa
     [
       'cnameApiKeySecretKmsKeyArn',
       { cnameApiKeySecretArn: SECRET, cnameApiKeySecretKmsKeyArn: 'alias/my-key' },
-      /a KMS key ARN/,
+      /customer-managed KMS key .*\(not an alias\)/,
     ],
     [
       'cnameApiKeySecretKmsKeyArn',
