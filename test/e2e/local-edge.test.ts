@@ -234,13 +234,18 @@ describe('the registry drives the truststore without a restart', () => {
       expect(seen.headers['client-certificate-ca-verified']?.[0]).toMatch(/^FAILED(:.*)?$/);
       expect(seen.headers['client-certificate']).toEqual([encodeURIComponent(selfSigned.pem)]);
 
-      const revoked = await edgeCerts(edge.registryEndpoint, [
+      let revoking = true;
+      const revocation = edgeCerts(edge.registryEndpoint, [
         'revoke',
         '--cert',
         files.registered!.cert,
         '--table',
         edge.tableName,
-      ]);
+      ]).finally(() => (revoking = false));
+      // Keep the connection whose handshake passed in use while the CLI runs: an idle keep-alive
+      // connection is closed after 5 s, which a child process on a loaded machine can exceed.
+      while (revoking) await call(selfSigned, { agent }).catch(() => undefined);
+      const revoked = await revocation;
       expect(revoked).toMatchObject({ code: 0 });
 
       // On the connection whose handshake already passed, the proxy's own registry check answers 401
