@@ -1,10 +1,22 @@
 /**
- * One whole-template snapshot of the CustomerEdge stack: the refactoring net. Deterministic by
- * construction: the test App loads cdk.json's context, and the serializer masks what legitimately
- * varies between checkouts and runs (asset hashes, which depend on the bundle and its source map paths,
- * and the CA bundle's hash, whose certificates the test generates).
+ * The CustomerEdge stack as `cdk synth` makes it, with the real local esbuild bundling: the one synth of
+ * the suite that bundles (the other infra tests skip it, see support.ts).
+ *
+ * One whole-template snapshot: the refactoring net. Deterministic by construction: the test App loads
+ * cdk.json's context, and the serializer masks what legitimately varies between checkouts and runs (asset
+ * hashes, which depend on the bundle and its source map paths, and the CA bundle's hash, whose
+ * certificates the test generates).
+ *
+ * And the proof that each Lambda asset is what the function runs: the bundled handler next to the CA
+ * bundle, loadable on its own (no node_modules) with the environment the template gives it.
  */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { synthesizeEdge, type SynthesizedEdge } from './support';
+
+const run = promisify(execFile);
 
 const HASH = /[0-9a-f]{64}/g;
 
@@ -20,7 +32,7 @@ function mask(value: unknown): unknown {
 let edge: SynthesizedEdge;
 
 beforeAll(async () => {
-  edge = await synthesizeEdge();
+  edge = await synthesizeEdge({}, { bundling: true });
 }, 120_000);
 
 afterAll(() => edge?.cleanup());
@@ -28,3 +40,48 @@ afterAll(() => edge?.cleanup());
 it('the CustomerEdge template matches the snapshot (asset and CA bundle hashes masked)', () => {
   expect(mask(edge.template.toJSON())).toMatchSnapshot();
 });
+
+interface LambdaProperties {
+  Handler: string;
+  Code: { S3Key: string };
+  Environment: { Variables: Record<string, unknown> };
+}
+
+/** The function whose environment holds `variable`, and the directory of its staged asset. */
+function lambdaAsset(variable: string): { properties: LambdaProperties; dir: string } {
+  const found = Object.values(edge.template.findResources('AWS::Lambda::Function')).filter(
+    (r) => variable in (r as { Properties: LambdaProperties }).Properties.Environment.Variables,
+  );
+  expect(found).toHaveLength(1);
+  const properties = (found[0] as { Properties: LambdaProperties }).Properties;
+  const hash = /^([0-9a-f]{64})\.zip$/.exec(properties.Code.S3Key)?.[1];
+  expect(hash).toBeDefined();
+  return { properties, dir: join(edge.app.outdir, `asset.${hash}`) };
+}
+
+it.each([
+  ['proxy', 'FORWARDING_TARGET'],
+  ['truststore builder', 'TRUSTSTORE_KEY'],
+])(
+  'the %s asset is the bundled handler plus ca-bundle.pem, and loads on its own with its template environment',
+  async (_name, variable) => {
+    const { properties, dir } = lambdaAsset(variable);
+    expect(properties.Handler).toBe('index.handler');
+    expect(readFileSync(join(dir, 'ca-bundle.pem'), 'utf8')).toBe(edge.caBundlePem);
+    expect(existsSync(join(dir, 'index.js'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    // Values the template resolves at deploy time (Ref, GetAtt) stand in as plain strings.
+    const environment = Object.fromEntries(
+      Object.entries(properties.Environment.Variables).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : 'resolved-at-deploy',
+      ]),
+    );
+    const { stdout } = await run(
+      process.execPath,
+      ['-e', 'process.stdout.write(typeof require("./index.js").handler)'],
+      { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...environment } },
+    );
+    expect(stdout).toBe('function');
+  },
+);

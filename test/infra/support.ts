@@ -1,7 +1,9 @@
 /**
  * Synthesizes the CustomerEdge stack the way bin/app.ts does (cdk.json context, validated config), with a
- * CA bundle generated for the test. Bundling is real (local esbuild), so each configuration is
- * synthesized once per test file and the Template shared.
+ * CA bundle generated for the test. The template does not depend on the Lambda bundles (only their
+ * hashes, which the snapshot masks), so synthesis skips bundling unless asked for: one synth in
+ * snapshot.test.ts bundles for real and proves the assets. Each configuration is synthesized once per
+ * test file and the Template shared.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -36,13 +38,37 @@ export interface SynthesizedEdge {
   cleanup(): void;
 }
 
-export async function synthesizeEdge(context: RawContext = {}): Promise<SynthesizedEdge> {
+export interface SynthOptions {
+  /**
+   * Run the real local esbuild bundling of the Lambdas (as `cdk synth` does). Off, the App's context
+   * lists no stack in `aws:cdk:bundling-stacks` (the CDK's own switch, cx-api `BUNDLING_STACKS`; see
+   * aws/aws-cdk#12844): AssetStaging then skips bundling, the NodejsFunction assets point at the source
+   * and are hashed from the construct path and bundling options instead of the bundle.
+   * @default false
+   */
+  readonly bundling?: boolean;
+}
+
+/** The CDK context key naming the stacks whose assets are bundled (cx-api BUNDLING_STACKS). */
+const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
+
+export async function synthesizeEdge(
+  context: RawContext = {},
+  options: SynthOptions = {},
+): Promise<SynthesizedEdge> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-infra-'));
   const pki = await createTestPki('Infra');
   const caBundleFile = join(dir, 'ca-bundle.pem');
   writeFileSync(caBundleFile, pki.caBundlePem);
   const raw = { ...REQUIRED_CONTEXT, caBundle: caBundleFile, ...context };
-  const app = new App({ outdir: join(dir, 'cdk.out'), context: { ...cdkJsonContext(), ...raw } });
+  const app = new App({
+    outdir: join(dir, 'cdk.out'),
+    context: {
+      ...cdkJsonContext(),
+      ...(options.bundling ? {} : { [BUNDLING_STACKS]: [] }),
+      ...raw,
+    },
+  });
   const config = parseConfig(raw);
   const stack = new CustomerEdgeStack(app, STACK_NAME, {
     // As bin/app.ts: the certificate's region, no account (no credentials in tests).
