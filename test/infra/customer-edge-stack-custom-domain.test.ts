@@ -4,22 +4,14 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { synthesizeEdge, type SynthesizedEdge } from './support';
-
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
-const EDGE_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/edge';
+import { CONFIGURATIONS, EDGE_CERT, SECRET_ARN, synthesizeEdge, type SynthesizedEdge } from './support';
 
 let both: SynthesizedEdge;
 let plain: SynthesizedEdge;
 
 beforeAll(async () => {
-  both = await synthesizeEdge({
-    customDomainCertificateArn: EDGE_CERT,
-    cnameApiKeySecretArn: SECRET_ARN,
-    hostedZoneId: 'Z0123456789ABC',
-    hostedZoneName: 'example.com',
-  });
-  plain = await synthesizeEdge({ cnameApiKeySecretArn: SECRET_ARN });
+  both = await synthesizeEdge(CONFIGURATIONS.customDomain);
+  plain = await synthesizeEdge(CONFIGURATIONS.importedSecret);
 }, 120_000);
 
 afterAll(() => {

@@ -1,30 +1,20 @@
 /**
  * The CustomerEdge stack's security-relevant properties, asserted one by one, plus cdk-nag
- * (AwsSolutions) as a gate. Two configurations, each synthesized once (real local esbuild bundling):
+ * (AwsSolutions) as a gate. Two configurations, each synthesized once (without bundling, see support.ts):
  * the minimal one (created secret, no DNS) and the full one (imported secret, hosted zone, email, policy).
  */
 import { Validations } from 'aws-cdk-lib';
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { synthesizeEdge, type SynthesizedEdge } from './support';
-
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
+import { CONFIGURATIONS, SECRET_ARN, synthesizeEdge, type SynthesizedEdge } from './support';
 
 let minimal: SynthesizedEdge;
 let full: SynthesizedEdge;
 let t: Template;
 
 beforeAll(async () => {
-  minimal = await synthesizeEdge();
-  full = await synthesizeEdge({
-    cnameApiKeySecretArn: SECRET_ARN,
-    hostedZoneId: 'Z0123456789ABC',
-    hostedZoneName: 'example.com',
-    alarmEmail: 'ops@example.com',
-    caSignedPolicy: 'registered',
-    clientIpHeader: 'true-client-ip',
-    allowedPaths: '/oauth/token,/userinfo',
-  });
+  minimal = await synthesizeEdge(CONFIGURATIONS.minimal);
+  full = await synthesizeEdge(CONFIGURATIONS.full);
   t = minimal.template;
 }, 120_000);
 

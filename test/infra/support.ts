@@ -1,9 +1,12 @@
 /**
  * Synthesizes the CustomerEdge stack the way bin/app.ts does (cdk.json context, validated config), with a
- * CA bundle generated for the test. The template does not depend on the Lambda bundles (only their
- * hashes, which the snapshot masks), so synthesis skips bundling unless asked for: one synth in
- * snapshot.test.ts bundles for real and proves the assets. Each configuration is synthesized once per
- * test file and the Template shared.
+ * CA bundle generated for the test, in the configurations the infra tests share.
+ *
+ * Two parts of `cdk synth` cost seconds and do not change the template the assertions read: the esbuild
+ * bundling of the Lambdas (the template holds only the asset hashes) and the CDK's built-in CloudFormation
+ * validation (a WebAssembly rule engine initialized anew in every test file). Both are off unless asked
+ * for; synth.test.ts runs them, bundling once and validating every configuration below. Each
+ * configuration is synthesized once per test file and the Template shared.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -20,6 +23,34 @@ export const REQUIRED_CONTEXT = {
   certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
   forwardingTarget: 'acme-cd-x.edge.tenants.eu.auth0.com',
 } as const;
+
+export const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
+export const EDGE_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/edge';
+
+/** The configurations the infra tests assert on (context keys beyond REQUIRED_CONTEXT). */
+export const CONFIGURATIONS = {
+  /** Created secret, no DNS, every default. */
+  minimal: {},
+  /** Imported secret, hosted zone, alarm email, every optional proxy setting. */
+  full: {
+    cnameApiKeySecretArn: SECRET_ARN,
+    hostedZoneId: 'Z0123456789ABC',
+    hostedZoneName: 'example.com',
+    alarmEmail: 'ops@example.com',
+    caSignedPolicy: 'registered',
+    clientIpHeader: 'true-client-ip',
+    allowedPaths: '/oauth/token,/userinfo',
+  },
+  /** The CloudFront custom domain edge too (one deploy serves both hosts). */
+  customDomain: {
+    customDomainCertificateArn: EDGE_CERT,
+    cnameApiKeySecretArn: SECRET_ARN,
+    hostedZoneId: 'Z0123456789ABC',
+    hostedZoneName: 'example.com',
+  },
+  /** Imported secret without the custom domain edge. */
+  importedSecret: { cnameApiKeySecretArn: SECRET_ARN },
+} as const satisfies Record<string, RawContext>;
 
 /** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -47,6 +78,13 @@ export interface SynthOptions {
    * @default false
    */
   readonly bundling?: boolean;
+  /**
+   * Run the CDK's built-in CloudFormation template validation (App `builtinCloudFormationValidation`,
+   * what `cdk synth` does unless `--no-validation`); cdk.json's `@aws-cdk/core:validateAgainstDefaultRules`
+   * makes its errors fail the synth, and the synth writes its report to `validation-report.json`.
+   * @default false
+   */
+  readonly validation?: boolean;
 }
 
 /** The CDK context key naming the stacks whose assets are bundled (cx-api BUNDLING_STACKS). */
@@ -63,6 +101,7 @@ export async function synthesizeEdge(
   const raw = { ...REQUIRED_CONTEXT, caBundle: caBundleFile, ...context };
   const app = new App({
     outdir: join(dir, 'cdk.out'),
+    builtinCloudFormationValidation: options.validation ?? false,
     context: {
       ...cdkJsonContext(),
       ...(options.bundling ? {} : { [BUNDLING_STACKS]: [] }),

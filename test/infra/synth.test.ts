@@ -1,6 +1,7 @@
 /**
- * The CustomerEdge stack as `cdk synth` makes it, with the real local esbuild bundling: the one synth of
- * the suite that bundles (the other infra tests skip it, see support.ts).
+ * The CustomerEdge stack as `cdk synth` makes it: the real local esbuild bundling (the one synth of the
+ * suite that bundles) and the CDK's built-in CloudFormation validation, which the other infra tests skip
+ * (see support.ts) and which runs here for every configuration they assert on.
  *
  * One whole-template snapshot: the refactoring net. Deterministic by construction: the test App loads
  * cdk.json's context, and the serializer masks what legitimately varies between checkouts and runs (asset
@@ -14,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { synthesizeEdge, type SynthesizedEdge } from './support';
+import { CONFIGURATIONS, synthesizeEdge, type SynthesizedEdge } from './support';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ function mask(value: unknown): unknown {
 let edge: SynthesizedEdge;
 
 beforeAll(async () => {
-  edge = await synthesizeEdge({}, { bundling: true });
+  edge = await synthesizeEdge(CONFIGURATIONS.minimal, { bundling: true, validation: true });
 }, 120_000);
 
 afterAll(() => edge?.cleanup());
@@ -83,5 +84,27 @@ it.each([
       { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...environment } },
     );
     expect(stdout).toBe('function');
+  },
+);
+
+/** Every finding of the validation report the synth wrote (all plugins, warnings included). */
+function validationFindings(synthesized: SynthesizedEdge): string[] {
+  const report = JSON.parse(readFileSync(join(synthesized.app.outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
+  };
+  return report.pluginReports.flatMap((p) => p.violations.map((v) => `${p.pluginName}: ${v.ruleName}`));
+}
+
+it.each(Object.keys(CONFIGURATIONS) as (keyof typeof CONFIGURATIONS)[])(
+  '%s configuration: the CDK CloudFormation validation (cdk.json: errors fail the synth) finds nothing',
+  async (name) => {
+    // The minimal configuration is the bundled synth above; the others synthesize here.
+    const synthesized =
+      name === 'minimal' ? edge : await synthesizeEdge(CONFIGURATIONS[name], { validation: true });
+    try {
+      expect(validationFindings(synthesized)).toEqual([]);
+    } finally {
+      if (synthesized !== edge) synthesized.cleanup();
+    }
   },
 );
