@@ -3,24 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import {
-  CustomDomainEdge,
-  VIEWER_REQUEST_FUNCTION_FILE,
-  type CustomDomainEdgeProps,
-} from '../../lib/custom-domain-edge';
+import { VIEWER_REQUEST_FUNCTION_FILE, type CustomDomainEdge } from '../../lib/custom-domain-edge';
+import { EDGE_ALONE, EDGE_GATE_VARIANTS, buildCustomDomainEdge, type EdgeVariant } from './support';
 
-const ACCOUNT = '123456789012';
-const DOMAIN = 'auth.example.com';
-const TARGET = 'acme-cd-abc123.edge.tenants.us.auth0.com';
-const CERT_ARN = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`;
-const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:customer-edge/cname-api-key-AbCdEf`;
-const WEB_ACL_ARN = `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/edge/0123abcd-0123-0123-0123-0123456789ab`;
+const {
+  account: ACCOUNT,
+  domain: DOMAIN,
+  target: TARGET,
+  certificateArn: CERT_ARN,
+  secretArn: SECRET_ARN,
+  webAclArn: WEB_ACL_ARN,
+} = EDGE_ALONE;
 
 /** AWS-managed policy ids, as published by CloudFront (independent of CDK's constants). */
 const CACHING_DISABLED_ID = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -29,45 +25,21 @@ const ALL_VIEWER_EXCEPT_HOST_HEADER_ID = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 /** A value that must never reach the template: the construct only ever gets the secret's ARN. */
 const SENTINEL_KEY = 'sentinel-cname-api-key-7f3c9e1a';
 
-interface Variant {
-  region?: string;
-  certificateArn?: string;
-  zoned?: boolean;
-  props?: Partial<CustomDomainEdgeProps>;
-}
+type Variant = EdgeVariant;
 
-const outdirs: string[] = [];
+const cleanups: (() => void)[] = [];
 afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+  for (const cleanup of cleanups) cleanup();
 });
 
 /**
- * `gate`: synthesize with cdk-nag and the CDK's built-in CloudFormation validation, whose findings the
- * gate tests read from the validation report. The property tests read the template only and skip the
- * validation (a WebAssembly rule engine, seconds per synth; see support.ts).
+ * `nag`: with cdk-nag AwsSolutions. The CDK's built-in CloudFormation validation of these variants runs
+ * in synth.test.ts (see support.ts).
  */
-function build(variant: Variant = {}, gate = false): { app: App; stack: Stack; edge: CustomDomainEdge } {
-  const outdir = mkdtempSync(join(tmpdir(), 'custom-domain-edge-'));
-  outdirs.push(outdir);
-  const app = new App({ outdir, builtinCloudFormationValidation: gate });
-  const stack = new Stack(app, 'EdgeTest', {
-    env: { account: ACCOUNT, region: variant.region ?? 'us-east-1' },
-  });
-  const edge = new CustomDomainEdge(stack, 'CustomDomainEdge', {
-    domainName: DOMAIN,
-    certificate: Certificate.fromCertificateArn(stack, 'Certificate', variant.certificateArn ?? CERT_ARN),
-    forwardingTargetHost: TARGET,
-    apiKeySecret: Secret.fromSecretCompleteArn(stack, 'ApiKey', SECRET_ARN),
-    hostedZone: variant.zoned
-      ? HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
-          hostedZoneId: 'Z0123456789ABC',
-          zoneName: 'example.com',
-        })
-      : undefined,
-    ...variant.props,
-  });
-  if (gate) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, edge };
+function build(variant: Variant = {}, nag = false): { app: App; stack: Stack; edge: CustomDomainEdge } {
+  const built = buildCustomDomainEdge(variant, { nag });
+  cleanups.push(built.cleanup);
+  return built;
 }
 
 function template(variant: Variant = {}): Template {
@@ -79,10 +51,7 @@ interface NagFinding {
   path: string;
 }
 
-/**
- * Synthesizes with cdk-nag (v3: a policy validation plugin) and returns every unacknowledged finding of
- * every validation plugin (cdk-nag and, when on, the CDK's CloudFormation validation).
- */
+/** Synthesizes with cdk-nag (v3: a policy validation plugin) and returns every unacknowledged finding. */
 function nagFindings(app: App): NagFinding[] {
   const reportFile = join(app.outdir, 'validation-report.json');
   try {
@@ -324,7 +293,7 @@ describe('CustomDomainEdge: options', () => {
 describe('CustomDomainEdge: cdk-nag AwsSolutions', () => {
   it('the gate works here: a bare distribution is reported (CFR1, CFR2, CFR3, CFR4)', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'custom-domain-edge-'));
-    outdirs.push(outdir);
+    cleanups.push(() => rmSync(outdir, { recursive: true, force: true }));
     const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Bare', { env: { account: ACCOUNT, region: 'us-east-1' } });
     new cloudfront.Distribution(stack, 'Bare', { defaultBehavior: { origin: new HttpOrigin(TARGET) } });
@@ -340,12 +309,7 @@ describe('CustomDomainEdge: cdk-nag AwsSolutions', () => {
     );
   });
 
-  it.each<[string, Variant]>([
-    ['without a hosted zone', {}],
-    ['with a hosted zone', { zoned: true }],
-    ['with a web ACL', { props: { webAclArn: WEB_ACL_ARN } }],
-    ['in a stack outside us-east-1', { region: 'eu-west-1' }],
-  ])('reports no unacknowledged finding %s', (_name, variant) => {
+  it.each(EDGE_GATE_VARIANTS)('reports no unacknowledged finding %s', (_name, variant) => {
     expect(nagFindings(build(variant, true).app)).toEqual([]);
   });
 

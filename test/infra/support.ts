@@ -5,15 +5,21 @@
  * Two parts of `cdk synth` cost seconds and do not change the template the assertions read: the esbuild
  * bundling of the Lambdas (the template holds only the asset hashes) and the CDK's built-in CloudFormation
  * validation (a WebAssembly rule engine initialized anew in every test file). Both are off unless asked
- * for; synth.test.ts runs them, bundling once and validating every configuration below. Each
- * configuration is synthesized once per test file and the Template shared.
+ * for; synth.test.ts runs them, bundling once and validating every configuration below (and every
+ * gate variant of the CustomDomainEdge construct on its own). Each configuration is synthesized once per
+ * test file and the Template shared.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type RawContext } from '../../lib/config';
+import { CustomDomainEdge, type CustomDomainEdgeProps } from '../../lib/custom-domain-edge';
 import { CustomerEdgeStack } from '../../lib/customer-edge-stack';
 import { STACK_NAME } from '../../shared/contracts/stack';
 import { createTestPki } from '../../stand-ins/pki';
@@ -124,4 +130,80 @@ export async function synthesizeEdge(
     caBundlePem: pki.caBundlePem,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Every finding of the validation report a synth wrote (every plugin, warnings included). */
+export function validationFindings(app: App): string[] {
+  const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
+  };
+  return report.pluginReports.flatMap((p) => p.violations.map((v) => `${p.pluginName}: ${v.ruleName}`));
+}
+
+/** The CustomDomainEdge construct alone in a stack (custom-domain-edge.test.ts). */
+const EDGE_ACCOUNT = '123456789012';
+export const EDGE_ALONE = {
+  account: EDGE_ACCOUNT,
+  domain: 'auth.example.com',
+  target: 'acme-cd-abc123.edge.tenants.us.auth0.com',
+  certificateArn: `arn:aws:acm:us-east-1:${EDGE_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`,
+  secretArn: `arn:aws:secretsmanager:us-east-1:${EDGE_ACCOUNT}:secret:customer-edge/cname-api-key-AbCdEf`,
+  webAclArn: `arn:aws:wafv2:us-east-1:${EDGE_ACCOUNT}:global/webacl/edge/0123abcd-0123-0123-0123-0123456789ab`,
+} as const;
+
+export interface EdgeVariant {
+  readonly region?: string;
+  readonly certificateArn?: string;
+  readonly zoned?: boolean;
+  readonly props?: Partial<CustomDomainEdgeProps>;
+}
+
+/** The variants the cdk-nag gate and the CloudFormation validation run on. */
+export const EDGE_GATE_VARIANTS: readonly (readonly [string, EdgeVariant])[] = [
+  ['without a hosted zone', {}],
+  ['with a hosted zone', { zoned: true }],
+  ['with a web ACL', { props: { webAclArn: EDGE_ALONE.webAclArn } }],
+  ['in a stack outside us-east-1', { region: 'eu-west-1' }],
+];
+
+export interface BuiltEdge {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly edge: CustomDomainEdge;
+  /** Removes the temporary cloud assembly. */
+  cleanup(): void;
+}
+
+/**
+ * A CustomDomainEdge in a stack of its own, not yet synthesized. `nag`: with cdk-nag AwsSolutions as a
+ * validation plugin; `validation`: with the CDK's built-in CloudFormation validation (see SynthOptions).
+ */
+export function buildCustomDomainEdge(
+  variant: EdgeVariant = {},
+  options: { nag?: boolean; validation?: boolean } = {},
+): BuiltEdge {
+  const outdir = mkdtempSync(join(tmpdir(), 'custom-domain-edge-'));
+  const app = new App({ outdir, builtinCloudFormationValidation: options.validation ?? false });
+  const stack = new Stack(app, 'EdgeTest', {
+    env: { account: EDGE_ALONE.account, region: variant.region ?? 'us-east-1' },
+  });
+  const edge = new CustomDomainEdge(stack, 'CustomDomainEdge', {
+    domainName: EDGE_ALONE.domain,
+    certificate: Certificate.fromCertificateArn(
+      stack,
+      'Certificate',
+      variant.certificateArn ?? EDGE_ALONE.certificateArn,
+    ),
+    forwardingTargetHost: EDGE_ALONE.target,
+    apiKeySecret: Secret.fromSecretCompleteArn(stack, 'ApiKey', EDGE_ALONE.secretArn),
+    hostedZone: variant.zoned
+      ? HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+          hostedZoneId: 'Z0123456789ABC',
+          zoneName: 'example.com',
+        })
+      : undefined,
+    ...variant.props,
+  });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, edge, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }

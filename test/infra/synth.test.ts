@@ -1,7 +1,8 @@
 /**
  * The CustomerEdge stack as `cdk synth` makes it: the real local esbuild bundling (the one synth of the
  * suite that bundles) and the CDK's built-in CloudFormation validation, which the other infra tests skip
- * (see support.ts) and which runs here for every configuration they assert on.
+ * (see support.ts) and which runs here for every configuration they assert on, and for the variants of
+ * the CustomDomainEdge construct that custom-domain-edge.test.ts gates with cdk-nag.
  *
  * One whole-template snapshot: the refactoring net. Deterministic by construction: the test App loads
  * cdk.json's context, and the serializer masks what legitimately varies between checkouts and runs (asset
@@ -15,7 +16,14 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CONFIGURATIONS, synthesizeEdge, type SynthesizedEdge } from './support';
+import {
+  CONFIGURATIONS,
+  EDGE_GATE_VARIANTS,
+  buildCustomDomainEdge,
+  synthesizeEdge,
+  validationFindings,
+  type SynthesizedEdge,
+} from './support';
 
 const run = promisify(execFile);
 
@@ -87,14 +95,6 @@ it.each([
   },
 );
 
-/** Every finding of the validation report the synth wrote (all plugins, warnings included). */
-function validationFindings(synthesized: SynthesizedEdge): string[] {
-  const report = JSON.parse(readFileSync(join(synthesized.app.outdir, 'validation-report.json'), 'utf8')) as {
-    pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
-  };
-  return report.pluginReports.flatMap((p) => p.violations.map((v) => `${p.pluginName}: ${v.ruleName}`));
-}
-
 it.each(Object.keys(CONFIGURATIONS) as (keyof typeof CONFIGURATIONS)[])(
   '%s configuration: the CDK CloudFormation validation (cdk.json: errors fail the synth) finds nothing',
   async (name) => {
@@ -102,9 +102,23 @@ it.each(Object.keys(CONFIGURATIONS) as (keyof typeof CONFIGURATIONS)[])(
     const synthesized =
       name === 'minimal' ? edge : await synthesizeEdge(CONFIGURATIONS[name], { validation: true });
     try {
-      expect(validationFindings(synthesized)).toEqual([]);
+      expect(validationFindings(synthesized.app)).toEqual([]);
     } finally {
       if (synthesized !== edge) synthesized.cleanup();
+    }
+  },
+);
+
+it.each(EDGE_GATE_VARIANTS)(
+  'the CustomDomainEdge construct alone %s: the CDK CloudFormation validation finds nothing',
+  (_name, variant) => {
+    const built = buildCustomDomainEdge(variant, { validation: true });
+    try {
+      // Without cdk.json's context its errors are warnings: the synth passes, the report lists them.
+      built.app.synth();
+      expect(validationFindings(built.app)).toEqual([]);
+    } finally {
+      built.cleanup();
     }
   },
 );
