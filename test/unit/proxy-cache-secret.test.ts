@@ -1,5 +1,5 @@
 import { TtlCache } from '../../lambda/proxy/cache';
-import { SecretUnusable, apiKeyFromSecretString } from '../../lambda/proxy/secret';
+import { SecretUnusable, apiKeyFromSecretString } from '../../shared/cname-api-key';
 
 describe('TtlCache', () => {
   it('serves a value until its lifetime ends, then loads again', async () => {
