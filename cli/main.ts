@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { auditCommand } from './commands/audit';
 import { allowCommand, registerCommand } from './commands/register';
 import { listCommand, removeCommand, revokeCommand, showCommand } from './commands/entries';
+import { preflightCommand } from './commands/preflight';
 import type { Command, Options, Values } from './commands/spec';
 import { truststoreBuildCommand, truststoreCheckCommand } from './commands/truststore';
 import { STACK_NAME } from '../shared/contracts/stack';
@@ -26,6 +27,7 @@ const COMMANDS: readonly Command[] = [
   auditCommand,
   truststoreBuildCommand,
   truststoreCheckCommand,
+  preflightCommand,
 ];
 
 const GLOBAL_OPTIONS = {
