@@ -159,5 +159,5 @@ export function lambdaConcurrencyFor(reserved: number): PreflightCheck {
   };
 }
 
-/** What this stack reserves (none): see requirements.ts. */
+/** What this stack reserves: see requirements.ts. */
 export const lambdaConcurrency = lambdaConcurrencyFor(STACK_RESERVED_CONCURRENCY);
