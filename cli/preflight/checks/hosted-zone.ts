@@ -78,6 +78,8 @@ export const hostedZone: PreflightCheck = {
         `set the NS records of ${name} at its parent zone or registrar to ${nameServers.join(' ')}, or pass the id of the zone that is delegated`,
       );
     }
-    return pass(`${zone.id} is the public zone ${name}, delegated to its name servers, and contains ${mtls}`);
+    return pass(
+      `${zone.id} is the public zone ${name}, delegated to its name servers; the stack writes ${mtls} into it`,
+    );
   },
 };
