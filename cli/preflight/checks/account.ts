@@ -23,7 +23,7 @@ const USABLE_STACK_STATES = new Set([
 ]);
 
 function bootstrapCommand(account: string, region: string): string {
-  return `npx cdk bootstrap aws://${account}/${region} with the same -c keys (docs/deploy.md#3-bootstrap)`;
+  return `npx cdk bootstrap aws://${account}/${region} with the same -c keys (docs/deploy.md#bootstrap)`;
 }
 
 /** The CDK bootstrap stack, recent enough for this aws-cdk-lib, with the app's qualifier. */

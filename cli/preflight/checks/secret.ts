@@ -14,7 +14,7 @@ import type { PreflightConfig } from '../config';
 function notGiven(config: PreflightConfig): string | undefined {
   return config.cnameApiKeySecretArn
     ? undefined
-    : 'none given (the stack creates an empty secret: fill it after the deploy, docs/deploy.md#6-fill-the-secret)';
+    : 'none given (the stack creates an empty secret: fill it after the deploy, docs/deploy.md#fill-the-secret)';
 }
 
 function putValueFix(arn: string, region: string): string {
