@@ -2,7 +2,6 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { NsResolver } from './preflight/check';
-import type { PreflightClients } from './preflight/clients';
 
 export interface Output {
   write(text: string): unknown;
@@ -29,8 +28,6 @@ export interface CliIo {
    * @default - Node's global `fetch` (which trusts the CAs of `NODE_EXTRA_CA_CERTS`)
    */
   readonly auth0Fetch?: typeof fetch;
-  /** @default - clients from the SDK's standard settings (preflight/clients.ts) */
-  readonly preflightClients?: () => PreflightClients;
   /** Public NS lookups for preflight. @default - node:dns `resolveNs` */
   readonly resolveNs?: NsResolver;
 }

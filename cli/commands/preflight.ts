@@ -57,9 +57,7 @@ export const preflightCommand: Command = {
       throw error;
     }
     const qualifier = raw[BOOTSTRAP_QUALIFIER_CONTEXT];
-    const clients =
-      ctx.io.preflightClients?.() ??
-      createPreflightClients({ profile: values.profile as string | undefined });
+    const clients = createPreflightClients({ profile: values.profile as string | undefined });
     try {
       const ok = await runPreflight({
         config,
