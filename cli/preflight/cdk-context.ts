@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorCode, errorMessage } from '../../shared/errors';
 import { usageError } from '../errors';
 
 export type ContextValues = Readonly<Record<string, unknown>>;
@@ -32,14 +33,14 @@ function readJson(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw usageError(`preflight: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (errorCode(error) === 'ENOENT') return {};
+    throw usageError(`preflight: cannot read ${file} (${errorCode(error) ?? errorMessage(error)})`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw usageError(`preflight: ${file} is not valid JSON (${(error as Error).message.split('\n')[0]})`);
+    throw usageError(`preflight: ${file} is not valid JSON (${errorMessage(error).split('\n')[0]})`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw usageError(`preflight: ${file} must hold a JSON object`);

@@ -4,6 +4,7 @@
  */
 import type { PreflightClients } from './clients';
 import type { PreflightConfig } from './config';
+import { asError, errorMessage } from '../../shared/errors';
 
 /** Looks up the public NS records of a DNS name (node:dns by default; injected in tests). */
 export type NsResolver = (name: string) => Promise<string[]>;
@@ -50,12 +51,12 @@ export function fail(message: string, fix: string): Verdict {
 
 /** The first line of an error's message (AWS messages can be long). */
 export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split('\n')[0] ?? message;
 }
 
 export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'Error';
+  return asError(error).name;
 }
 
 function isAccessDenied(error: unknown): boolean {

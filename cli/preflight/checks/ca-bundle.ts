@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, checkCaBundle } from '../../../lib/config';
 import { splitPemBlocks } from '../../../shared/certificate';
+import { errorCode, errorMessage } from '../../../shared/errors';
 import { fail, pass, type PreflightCheck } from '../check';
 
 export const caBundle: PreflightCheck = {
@@ -13,7 +14,7 @@ export const caBundle: PreflightCheck = {
     try {
       pem = readFileSync(resolve(env.cwd, path), 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      const code = errorCode(error) ?? errorMessage(error);
       return Promise.resolve(
         fail(
           `cannot read ${path} (${code}, relative to ${env.cwd})`,

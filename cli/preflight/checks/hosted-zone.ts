@@ -4,6 +4,7 @@
  * DNS actually asks (its name servers are the ones delegated to it).
  */
 import { GetHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { errorCode } from '../../../shared/errors';
 import { awsFailure, errorName, fail, firstLine, pass, type PreflightCheck } from '../check';
 
 function bare(name: string): string {
@@ -59,7 +60,7 @@ export const hostedZone: PreflightCheck = {
     try {
       delegated = (await env.resolveNs(name)).map(bare).sort();
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? errorName(error);
+      const code = errorCode(error) ?? errorName(error);
       if (NOT_DELEGATED.has(code)) {
         return fail(
           `${name} has no public NS records (${code}): the zone is not delegated, so nobody resolves ${mtls} from it`,
