@@ -324,6 +324,12 @@ const FAILING_ACCOUNTS: Record<string, FailingAccount> = {
     problem: /not a usable CA bundle \(expired: .*Expired Root CA/,
     fix: /edge-certs truststore check/,
   },
+  'the CA bundle file is not there': {
+    title: 'CA bundle',
+    arrange: () => rmSync(join(dir, 'ca.pem')),
+    problem: /^Context key "caBundle": cannot read "ca\.pem" \(ENOENT\)$/,
+    fix: /^-c caBundle=<path of your client CA bundle PEM>$/,
+  },
   'the mTLS certificate is PENDING_VALIDATION (SDK mock of ACM)': {
     title: 'mTLS certificate',
     arrange: () =>

@@ -1,10 +1,19 @@
-/** The CA bundle file, through the same truststore checks `cdk synth` runs (lib/config.ts `checkCaBundle`). */
+/**
+ * The CA bundle file, read and checked exactly as `cdk synth` does (lib/config.ts: `unreadableCaBundle`,
+ * `checkCaBundle`, the truststore rules), so preflight and synthesis never disagree about a bundle.
+ */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, checkCaBundle } from '../../../lib/config';
+import { ConfigError, checkCaBundle, unreadableCaBundle } from '../../../lib/config';
 import { splitPemBlocks } from '../../../shared/certificate';
 import { errorCode, errorMessage } from '../../../shared/errors';
-import { fail, pass, type PreflightCheck } from '../check';
+import { fail, pass, type PreflightCheck, type Verdict } from '../check';
+
+/** A config message `<problem>. Fix: <fix>` as a verdict, the fix sharpened with `extraFix`. */
+function fromConfigError(error: ConfigError, extraFix?: string): Verdict {
+  const [problem = error.message, fix = 'see the message'] = error.message.split('. Fix: ');
+  return fail(problem, extraFix ? `${extraFix}, or ${fix}` : fix);
+}
 
 export const caBundle: PreflightCheck = {
   title: 'CA bundle',
@@ -14,12 +23,8 @@ export const caBundle: PreflightCheck = {
     try {
       pem = readFileSync(resolve(env.cwd, path), 'utf8');
     } catch (error) {
-      const code = errorCode(error) ?? errorMessage(error);
       return Promise.resolve(
-        fail(
-          `cannot read ${path} (${code}, relative to ${env.cwd})`,
-          '-c caBundle=<path of your client CA bundle PEM>',
-        ),
+        fromConfigError(unreadableCaBundle(path, errorCode(error) ?? errorMessage(error))),
       );
     }
     let warnings: string[];
@@ -28,10 +33,7 @@ export const caBundle: PreflightCheck = {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       return Promise.resolve(
-        fail(
-          error.message.replace(/\. Fix: .*$/, ''),
-          'fix the bundle (npx edge-certs truststore check <file> lists every problem) or -c caBundle=<another file>',
-        ),
+        fromConfigError(error, 'fix the bundle (npx edge-certs truststore check <file> lists every problem)'),
       );
     }
     const count = splitPemBlocks(pem).length;
