@@ -515,9 +515,13 @@ const FAILING_ACCOUNTS: Record<string, FailingAccount> = {
   },
   'the secret is in another region than the stack (SDK mock of Secrets Manager)': {
     title: 'CNAME API key secret',
-    context: withContext(`cnameApiKeySecretArn=${SECRET.replace(REGION, 'us-west-2')}`),
+    // Without a customer-managed key: parseConfig already refuses a key outside the secret's region.
+    context: withContext(
+      `cnameApiKeySecretArn=${SECRET.replace(REGION, 'us-west-2')}`,
+      'cnameApiKeySecretKmsKeyArn=',
+    ),
     arrange: () => {
-      secretsManager.on(DescribeSecretCommand).resolves({ KmsKeyId: KEY });
+      secretsManager.on(DescribeSecretCommand).resolves({});
     },
     problem: /is in us-west-2, the proxy runs in eu-west-1/,
     fix: /replicate-secret-to-regions .*--add-replica-regions Region=eu-west-1/,
