@@ -126,8 +126,9 @@ function toMaps(pairs: ReadonlyArray<readonly [string, string]>): {
   multi: Record<string, string[]> | null;
 } {
   if (pairs.length === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // Prototype-less, as JSON.parse gives them to the Lambda: `constructor` or `__proto__` is just a name.
+  const single = Object.create(null) as Record<string, string>;
+  const multi = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of pairs) {
     single[name] = value; // the last value wins, like API Gateway
     (multi[name] ??= []).push(value);

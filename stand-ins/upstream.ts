@@ -31,7 +31,7 @@ export interface Upstream {
 }
 
 export function headersOf(rawHeaders: readonly string[]): Record<string, string[]> {
-  const headers: Record<string, string[]> = {};
+  const headers = Object.create(null) as Record<string, string[]>;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
     (headers[name] ??= []).push(rawHeaders[i + 1]!);

@@ -120,13 +120,16 @@ export function upstreamHeaders(
   return raw;
 }
 
-/** Upstream response headers (raw name/value list) as API Gateway multi-value headers, hop-by-hop dropped. */
+/**
+ * Upstream response headers (raw name/value list) as API Gateway multi-value headers, hop-by-hop dropped.
+ * A prototype-less object: a header named `constructor` or `__proto__` is an entry like any other.
+ */
 export function responseHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
   let named: Set<string> | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     if (isConnection(rawHeaders[i]!)) named = connectionTokens(rawHeaders[i + 1]!, named);
   }
-  const out: Record<string, string[]> = {};
+  const out = Object.create(null) as Record<string, string[]>;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i]!.toLowerCase();
     if (RESPONSE_DROPPED.has(lower) || named?.has(lower)) continue;

@@ -208,6 +208,19 @@ describe('paths and forged headers', () => {
   });
 });
 
+describe('header names', () => {
+  it('Object.prototype members (constructor, __proto__, toString, …) pass like any other header', async () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    const res = await call(pki.leaf, { headers: names.map((name) => [name, `value of ${name}`]) });
+    expect(res.status).toBe(200);
+    const raw = edge.upstream!.received[0]!.rawHeaders;
+    for (const name of names) {
+      expect(raw.filter((_, i) => i % 2 === 0 && raw[i] === name)).toHaveLength(1);
+      expect(raw[raw.indexOf(name) + 1]).toBe(`value of ${name}`);
+    }
+  });
+});
+
 describe('the registry drives the truststore without a restart', () => {
   it('register → accepted with FAILED within seconds; revoke → 401, then the handshake fails', async () => {
     const selfSigned = await createCertificate({ subject: 'CN=E2E registered self-signed' });

@@ -395,6 +395,28 @@ describe('the forwarded request', () => {
     expect(got.body.length).toBe(0);
   });
 
+  it('header names that are Object.prototype members go both ways like any other header', async () => {
+    const names = Object.getOwnPropertyNames(Object.prototype);
+    h.upstream.respond((_req, res) => {
+      res.writeHead(
+        200,
+        names.flatMap((name) => [name, `from upstream ${name}`]),
+      );
+      res.end('{}');
+    });
+    const result = await handler(
+      apiGatewayEvent(h.pki.leaf.pem, { headers: names.map((name) => [name, `from client ${name}`]) }),
+    );
+    expect(result.statusCode).toBe(200);
+    const raw = h.upstream.received[0]!.rawHeaders;
+    for (const name of names) {
+      expect(raw.filter((_, i) => i % 2 === 0 && raw[i] === name)).toHaveLength(1);
+      expect(raw[raw.indexOf(name) + 1]).toBe(`from client ${name}`);
+      expect(Object.hasOwn(result.multiValueHeaders!, name.toLowerCase())).toBe(true);
+      expect(result.multiValueHeaders![name.toLowerCase()]).toEqual([`from upstream ${name}`]);
+    }
+  });
+
   it('repeated response headers (set-cookie) come back with every value', async () => {
     h.upstream.respond((_req, res) => {
       res.setHeader('set-cookie', ['a=1; Secure; HttpOnly', 'b=2; Secure']);

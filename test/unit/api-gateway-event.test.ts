@@ -54,6 +54,19 @@ describe('buildProxyEvent', () => {
     expect(event.headers.dpop).toBe('x');
   });
 
+  it.each(Object.getOwnPropertyNames(Object.prototype))(
+    'a header named %s arrives like any other, as an own entry with every value',
+    (name) => {
+      const event = buildProxyEvent(request({ rawHeaders: [name, 'a', name, 'b', 'accept', 'x'] }), context);
+      expect(Object.hasOwn(event.multiValueHeaders, name)).toBe(true);
+      expect(event.multiValueHeaders[name]).toEqual(['a', 'b']);
+      expect(Object.hasOwn(event.headers, name)).toBe(true);
+      expect(event.headers[name]).toBe('b');
+      // Through JSON, as the Lambda runtime hands it over.
+      expect(JSON.parse(JSON.stringify(event)).multiValueHeaders[name]).toEqual(['a', 'b']);
+    },
+  );
+
   it('appends the source IP to X-Forwarded-For and sets the forwarding headers itself', () => {
     const event = buildProxyEvent(
       request({

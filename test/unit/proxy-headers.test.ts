@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { filterClientHeaders, responseHeaders, upstreamHeaders } from '../../lambda/proxy/headers';
+import {
+  filterClientHeaders,
+  HOP_BY_HOP,
+  responseHeaders,
+  upstreamHeaders,
+} from '../../lambda/proxy/headers';
 
 const OWNED = [
   'cname-api-key',
@@ -41,6 +46,11 @@ const anyCase = (name: string) =>
 
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
 const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
+
+/** `constructor`, `__proto__`, `toString`, `hasOwnProperty`, …: names a plain object already "has". */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+/** Any header name a client or an upstream may send, the prototype's members included, in any case. */
+const anyName = fc.oneof(token, fc.constantFrom(...PROTOTYPE_NAMES).chain(anyCase));
 
 describe('filterClientHeaders (property)', () => {
   it('no case or multiplicity of an owned header survives, and every other header passes unchanged', () => {
@@ -91,6 +101,27 @@ function headerMap(raw: readonly string[]): Record<string, string | string[]> {
 }
 
 describe('upstreamHeaders', () => {
+  it('every client header passes or is stripped by the rules, whatever its name (Object.prototype members included)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyName, value), { maxLength: 16 }), (sent) => {
+        const raw = upstreamHeaders(sent, own);
+        const passed = sent.filter(([name]) => !OWNED.includes(name.toLowerCase()));
+        // The client's headers come first, exactly as sent (name, value, order, every copy); ours follow.
+        const pairs: Array<[string, string]> = [];
+        for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+        expect(pairs.slice(0, passed.length)).toEqual(passed);
+        expect(pairs.slice(passed.length).map(([n]) => n)).toEqual([
+          'host',
+          'cname-api-key',
+          'client-certificate',
+          'client-certificate-ca-verified',
+          'x-forwarded-for',
+          'content-length',
+        ]);
+      }),
+    );
+  });
+
   it('sets each of our headers exactly once whatever the client sent', () => {
     fc.assert(
       fc.property(
@@ -159,6 +190,33 @@ describe('upstreamHeaders', () => {
 });
 
 describe('responseHeaders', () => {
+  it('relays every value of every header, whatever its name (Object.prototype members included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            anyName.filter((n) => !HOP_BY_HOP.includes(n.toLowerCase())),
+            value,
+          ),
+          { maxLength: 16 },
+        ),
+        (sent) => {
+          const relayed = responseHeaders(sent.flat());
+          const expected = new Map<string, string[]>();
+          for (const [name, v] of sent) {
+            const lower = name.toLowerCase();
+            expected.set(lower, [...(expected.get(lower) ?? []), v]);
+          }
+          expect(Object.keys(relayed).sort()).toEqual([...expected.keys()].sort());
+          for (const [name, values] of expected) {
+            expect(Object.hasOwn(relayed, name)).toBe(true);
+            expect(relayed[name]).toEqual(values);
+          }
+        },
+      ),
+    );
+  });
+
   it('keeps every value of repeated headers and drops hop-by-hop ones', () => {
     expect(
       responseHeaders([
