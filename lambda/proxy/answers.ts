@@ -10,6 +10,7 @@ export type Outcome =
   | 'forwarded'
   | 'rejected'
   | 'not_found'
+  | 'method_not_allowed'
   | 'bad_request'
   | 'unavailable'
   | 'bad_gateway'
@@ -20,6 +21,7 @@ export type Outcome =
 export const EDGE_ERROR_STATUS = {
   invalid_client: 401,
   not_found: 404,
+  method_not_allowed: 405,
   invalid_request: 400,
   temporarily_unavailable: 503,
   bad_gateway: 502,
@@ -43,6 +45,12 @@ export const REFUSALS = {
     outcome: 'not_found',
     error: 'not_found',
     description: 'this host only serves the mTLS endpoints',
+  },
+  /** The path is served, but not with this method (the Allow header lists the ones that are). */
+  methodNotAllowed: {
+    outcome: 'method_not_allowed',
+    error: 'method_not_allowed',
+    description: 'this endpoint does not accept this method',
   },
   /** A field of the event has the wrong shape (the description is replaced by the field's problem). */
   malformedEvent: { outcome: 'bad_request', error: 'invalid_request', description: 'malformed request' },
@@ -86,11 +94,21 @@ export const REFUSALS = {
 export const RETRY_AFTER_SECONDS = 5;
 
 export type Answer =
-  | { readonly kind: 'refusal'; readonly refusal: Refusal; readonly description: string }
+  | {
+      readonly kind: 'refusal';
+      readonly refusal: Refusal;
+      readonly description: string;
+      /** The methods the path accepts (a 405's `Allow` header). */
+      readonly allow?: readonly string[];
+    }
   | { readonly kind: 'relay'; readonly upstream: UpstreamResponse };
 
-export function refuse(refusal: Refusal, description: string = refusal.description): Answer {
-  return { kind: 'refusal', refusal, description };
+export function refuse(
+  refusal: Refusal,
+  description: string = refusal.description,
+  allow?: readonly string[],
+): Answer {
+  return allow ? { kind: 'refusal', refusal, description, allow } : { kind: 'refusal', refusal, description };
 }
 
 export function statusOf(answer: Answer): number {
@@ -98,9 +116,12 @@ export function statusOf(answer: Answer): number {
 }
 
 /** The headers of the edge's own answers (lower-case names, one value each). */
-export function refusalHeaders(refusal: Refusal): Record<string, string> {
+export function refusalHeaders(answer: Extract<Answer, { kind: 'refusal' }>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
-  if (refusal.error === 'temporarily_unavailable') headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  if (answer.refusal.error === 'temporarily_unavailable')
+    headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  // RFC 9110 §15.5.6: a 405 MUST carry Allow.
+  if (answer.allow) headers.allow = answer.allow.join(', ');
   return headers;
 }
 

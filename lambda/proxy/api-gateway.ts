@@ -102,7 +102,7 @@ function render(answer: Answer): APIGatewayProxyResult {
   }
   return {
     statusCode: statusOf(answer),
-    headers: refusalHeaders(answer.refusal),
+    headers: refusalHeaders(answer),
     body: refusalBody(answer),
     isBase64Encoded: false,
   };

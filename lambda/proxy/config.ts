@@ -6,9 +6,12 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   CA_SIGNED_POLICIES,
   CLIENT_IP_HEADERS,
+  EDGE_PATHS,
+  isEdgePath,
   PROXY_DEFAULTS,
   PROXY_ENV,
   type CaSignedPolicy,
+  type EdgePath,
 } from '../../shared/contracts/proxy';
 import { ConfigError } from '../../shared/config-error';
 
@@ -24,7 +27,8 @@ export interface ProxyConfig {
   readonly registryTableName: string;
   /** Absolute path of the trusted client CA bundle. */
   readonly caBundleFile: string;
-  readonly allowedPaths: ReadonlySet<string>;
+  /** The paths served; each has its methods in ALLOWED_METHODS (shared/contracts/proxy.ts). */
+  readonly allowedPaths: ReadonlySet<EdgePath>;
   readonly caSignedPolicy: CaSignedPolicy;
   /** Lower-case header name carrying the end-user IP to Auth0. */
   readonly clientIpHeader: string;
@@ -84,7 +88,7 @@ function parseTarget(raw: string): URL {
   return new URL(url.origin);
 }
 
-function parsePaths(raw: string | undefined): ReadonlySet<string> {
+function parsePaths(raw: string | undefined): ReadonlySet<EdgePath> {
   if (raw === undefined || raw.trim() === '') return new Set(PROXY_DEFAULTS.allowedPaths);
   const paths = raw
     .split(',')
@@ -98,7 +102,14 @@ function parsePaths(raw: string | undefined): ReadonlySet<string> {
     }
   }
   if (paths.length === 0) throw new ConfigError(`${PROXY_ENV.allowedPaths} lists no path`);
-  return new Set(paths);
+  // Every served path needs its list of methods (the handler answers 405 for any other method).
+  const unknown = paths.find((path) => !isEdgePath(path));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      `${PROXY_ENV.allowedPaths}: the edge has no method list for "${unknown}"; use a subset of ${EDGE_PATHS.join(',')}`,
+    );
+  }
+  return new Set(paths as EdgePath[]);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type CertificateKind,
   type ClientCertificateAnalysis,
 } from '../../shared/certificate';
+import { ALLOWED_METHODS, type EdgePath } from '../../shared/contracts/proxy';
 import { REFUSALS, refuse, statusOf, type Answer, type Outcome, type Refusal } from './answers';
 import type { ProxyConfig } from './config';
 import { decide, precheck, type CaVerifiedStatus, type Decision, type RejectReason } from './decision';
@@ -64,6 +65,7 @@ class Stop {
     readonly refusal: Refusal,
     readonly reason?: string,
     readonly description?: string,
+    readonly allow?: readonly string[],
   ) {}
 }
 
@@ -105,8 +107,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
   };
 
   /** Step 1: the allow-list comes first; nothing else is looked at for other paths. */
-  const route = (path: string): Stop | undefined =>
-    config.allowedPaths.has(path) ? undefined : new Stop(REFUSALS.pathNotServed);
+  const route = (path: string): EdgePath | Stop =>
+    config.allowedPaths.has(path as EdgePath) ? (path as EdgePath) : new Stop(REFUSALS.pathNotServed);
 
   /** Step 2: the event, read defensively. */
   const read = <Event>(door: FrontDoor<Event, unknown>, event: Event): EdgeRequest | Stop => {
@@ -118,7 +120,15 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   };
 
-  /** Step 3: the certificate checks that need no registry (parse, size, validity, CA verification). */
+  /** Step 3: only the path's methods (the same list the stack routes) go any further. */
+  const checkMethod = (path: EdgePath, method: string): Stop | undefined => {
+    const allowed: readonly string[] = ALLOWED_METHODS[path];
+    return allowed.includes(method)
+      ? undefined
+      : new Stop(REFUSALS.methodNotAllowed, `method ${method}`, undefined, allowed);
+  };
+
+  /** Step 4: the certificate checks that need no registry (parse, size, validity, CA verification). */
   const classify = (
     request: EdgeRequest,
     facts: MutableFacts,
@@ -132,7 +142,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return { analysis, lookup: pre.lookup };
   };
 
-  /** Step 4: the decision table over the registry's answer; fails closed when it cannot be read. */
+  /** Step 5: the decision table over the registry's answer; fails closed when it cannot be read. */
   const consultRegistry = async (
     kind: CertificateKind,
     thumbprint: string,
@@ -146,7 +156,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return decision.forward ? decision : new Stop(REFUSALS.certificateRejected, decision.reason);
   };
 
-  /** Step 5: the CNAME API key; fails closed when it cannot be read. */
+  /** Step 6: the CNAME API key; fails closed when it cannot be read. */
   const apiKeyOf = async (pending: Promise<string>): Promise<string | Stop> => {
     try {
       return await pending;
@@ -155,7 +165,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   };
 
-  /** Step 6: the headers Auth0 gets: the client's minus ours, plus ours. */
+  /** Step 7: the headers Auth0 gets: the client's minus ours, plus ours. */
   const headersFor = (
     request: EdgeRequest,
     apiKey: string,
@@ -178,7 +188,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   };
 
-  /** Step 7: forward and relay Auth0's answer, or say why not. */
+  /** Step 8: forward and relay Auth0's answer, or say why not. */
   const relay = async (
     request: EdgeRequest,
     headers: string[],
@@ -210,12 +220,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
     event: Event,
     facts: MutableFacts,
   ): Promise<Answer | Stop> => {
-    const routed = route(facts.path);
-    if (routed) return routed;
+    const path = route(facts.path);
+    if (path instanceof Stop) return path;
     const request = read(door, event);
     if (request instanceof Stop) return request;
     facts.requestId = request.requestId;
     facts.method = request.method;
+    const wrongMethod = checkMethod(path, request.method);
+    if (wrongMethod) return wrongMethod;
 
     const checked = classify(request, facts);
     if (checked instanceof Stop) return checked;
@@ -249,7 +261,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     try {
       const served = await serve(door, event, facts);
       if (served instanceof Stop) {
-        answer = refuse(served.refusal, served.description);
+        answer = refuse(served.refusal, served.description, served.allow);
         outcome = served.refusal.outcome;
         if (served.reason !== undefined) facts.reason = served.reason;
       } else {

@@ -178,6 +178,14 @@ describe('paths and forged headers', () => {
     expect(edge.upstream!.received).toHaveLength(0);
   });
 
+  it('answers TRACE /oauth/token with 405 and Allow: POST, and forwards nothing', async () => {
+    const res = await call(pki.leaf, { method: 'TRACE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(json(res).error).toBe('method_not_allowed');
+    expect(edge.upstream!.received).toHaveLength(0);
+  });
+
   it('never lets client copies of client-certificate*, cname-api-key or x-forwarded-for through', async () => {
     const res = await call(pki.leaf, {
       headers: [

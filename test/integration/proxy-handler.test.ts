@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
 import { apiGatewayEvent } from '../../stand-ins/api-gateway';
+import { ALLOWED_METHODS } from '../../shared/contracts/proxy';
 import {
   API_KEY,
   SECRET_ID,
@@ -199,6 +200,39 @@ describe('edge responses', () => {
     expect(h.secrets.reads()).toBe(secretReads);
     expect(h.upstream.received).toHaveLength(0);
   });
+
+  it.each([
+    ['/oauth/token', 'TRACE', 'POST'],
+    ['/oauth/token', 'GET', 'POST'],
+    ['/oauth/par', 'PROPFIND', 'POST'],
+    ['/oauth/par', 'DELETE', 'POST'],
+    ['/userinfo', 'PUT', 'GET, POST'],
+    ['/userinfo', 'OPTIONS', 'GET, POST'],
+  ])(
+    '%s with %s: 405 with Allow: %s, without touching the registry, the secret or the upstream',
+    async (path, method, allow) => {
+      const fresh = h.proxyWith();
+      const reads = h.getItemCalls();
+      const secretReads = h.secrets.reads();
+      const result = await fresh(apiGatewayEvent(h.pki.leaf.pem, { path, method }));
+      expect(result.statusCode).toBe(405);
+      expect(result.headers?.allow).toBe(allow);
+      expect(result.headers?.['content-type']).toBe('application/json');
+      expect(json(result).error).toBe('method_not_allowed');
+      expect(h.getItemCalls()).toBe(reads);
+      expect(h.secrets.reads()).toBe(secretReads);
+      expect(h.upstream.received).toHaveLength(0);
+    },
+  );
+
+  it.each(Object.entries(ALLOWED_METHODS).flatMap(([path, methods]) => methods.map((m) => [path, m])))(
+    '%s with %s (the methods the stack routes) is forwarded',
+    async (path, method) => {
+      const result = await handler(apiGatewayEvent(h.pki.leaf.pem, { path, method }));
+      expect(result.statusCode).toBe(200);
+      expect(h.upstream.received.map((r) => r.method)).toEqual([method]);
+    },
+  );
 
   it('registry unreachable: 503 with retry-after, nothing forwarded', async () => {
     const down = h.proxyWith({

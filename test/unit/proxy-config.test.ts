@@ -75,6 +75,7 @@ describe('loadConfig', () => {
     ['UPSTREAM_TIMEOUT_MS', '0', /UPSTREAM_TIMEOUT_MS must be a positive integer/],
     ['REGISTRY_CACHE_TTL_SECONDS', '-1', /non-negative/],
     ['ALLOWED_PATHS', '/oauth/token?x=1', /exact paths/],
+    ['ALLOWED_PATHS', '/oauth/token,/authorize', /has no method list for "\/authorize"/],
   ])('refuses a malformed %s', (name, value, message) => {
     expect(() => loadConfig({ ...base, [name]: value }, '/')).toThrow(message);
   });
