@@ -15,7 +15,8 @@
 
 const CLIENT_IP_HEADER = 'true-client-ip';
 
-// Names are lower case: CloudFront presents header names lower-cased to functions.
+// Names are lower case: CloudFront presents header names lower-cased to functions. A name is compared
+// with `_` read as `-`: some servers map client_certificate_ca_verified to client-certificate-ca-verified.
 const EDGE_OWNED_HEADERS = [
   'client-certificate',
   'client-certificate-ca-verified',
@@ -39,7 +40,7 @@ async function handler(event) {
   const names = Object.keys(headers);
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    if (EDGE_OWNED_HEADERS.indexOf(name.toLowerCase()) !== -1) {
+    if (EDGE_OWNED_HEADERS.indexOf(name.toLowerCase().replace(/_/g, '-')) !== -1) {
       delete headers[name];
     }
   }

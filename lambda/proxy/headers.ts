@@ -36,34 +36,44 @@ export const HOP_BY_HOP = [
 const REQUEST_DROPPED = new Set([...OWNED, ...HOP_BY_HOP]);
 const RESPONSE_DROPPED = new Set(HOP_BY_HOP);
 
-/** Adds the lower-case names a `Connection` header value lists. */
+/**
+ * The name a header is judged by: lower case, and `_` read as `-`, because some servers (and CGI-style
+ * frameworks) map `client_certificate_ca_verified` to `client-certificate-ca-verified`. A client must not
+ * get a header of ours through under that spelling.
+ */
+function canonical(lower: string): string {
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
+}
+
+/** Adds the canonical names a `Connection` header value lists. */
 function connectionTokens(value: string, named: Set<string> | undefined): Set<string> {
   const set = named ?? new Set<string>();
   for (const token of value.split(',')) {
-    const t = token.trim().toLowerCase();
+    const t = canonical(token.trim().toLowerCase());
     if (t) set.add(t);
   }
   return set;
 }
 
-/** Whether a header name is `Connection`, without lower-casing every name on the hot path. */
+/** Whether a header name is `Connection` (any case, `_` for `-`), without lower-casing every name. */
 function isConnection(name: string): boolean {
-  return name.length === 10 && name.toLowerCase() === 'connection';
+  return name.length === 10 && canonical(name.toLowerCase()) === 'connection';
 }
 
 /**
  * Calls `keep` for each client header the edge passes on: not one it owns, not hop-by-hop, not one a
- * `Connection` header names. No intermediate arrays: this runs on every request.
+ * `Connection` header names, in any letter case and with `_` for `-`. No intermediate arrays: this
+ * runs on every request.
  */
 function forEachPassedHeader(
   headers: ReadonlyArray<readonly [string, string]>,
-  keep: (name: string, lower: string, value: string) => void,
+  keep: (name: string, value: string) => void,
 ): void {
   let named: Set<string> | undefined;
   for (const [name, value] of headers) if (isConnection(name)) named = connectionTokens(value, named);
   for (const [name, value] of headers) {
-    const lower = name.toLowerCase();
-    if (!REQUEST_DROPPED.has(lower) && !named?.has(lower)) keep(name, lower, value);
+    const judged = canonical(name.toLowerCase());
+    if (!REQUEST_DROPPED.has(judged) && !named?.has(judged)) keep(name, value);
   }
 }
 
@@ -72,7 +82,7 @@ export function filterClientHeaders(
   headers: ReadonlyArray<readonly [string, string]>,
 ): Array<readonly [string, string]> {
   const kept: Array<readonly [string, string]> = [];
-  forEachPassedHeader(headers, (name, _lower, value) => kept.push([name, value]));
+  forEachPassedHeader(headers, (name, value) => kept.push([name, value]));
   return kept;
 }
 
@@ -99,7 +109,7 @@ export function upstreamHeaders(
   own: OwnHeaders,
 ): string[] {
   const raw: string[] = [];
-  forEachPassedHeader(clientHeaders, (name, _lower, value) => {
+  forEachPassedHeader(clientHeaders, (name, value) => {
     validateHeaderName(name);
     validateHeaderValue(name, value);
     raw.push(name, value);
@@ -132,7 +142,7 @@ export function responseHeaders(rawHeaders: readonly string[]): Record<string, s
   const out = Object.create(null) as Record<string, string[]>;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const lower = rawHeaders[i]!.toLowerCase();
-    if (RESPONSE_DROPPED.has(lower) || named?.has(lower)) continue;
+    if (RESPONSE_DROPPED.has(lower) || named?.has(canonical(lower))) continue;
     (out[lower] ??= []).push(rawHeaders[i + 1]!);
   }
   return out;

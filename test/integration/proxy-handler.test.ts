@@ -372,6 +372,29 @@ describe('the forwarded request', () => {
     expect(got.headers.dpop).toEqual(['eyJhbGciOi.proof']);
   });
 
+  it('underscore spellings of owned headers never reach the upstream (some servers map _ to -)', async () => {
+    await handler(
+      apiGatewayEvent(selfRegistered.pem, {
+        headers: [
+          ['client_certificate_ca_verified', 'SUCCESS'],
+          ['cname_api_key', 'attacker-key'],
+          ['client_certificate', 'forged'],
+          ['true_client_ip', '4.4.4.4'],
+          ['X_Forwarded_For', '1.1.1.1'],
+          ['content-type', 'application/x-www-form-urlencoded'],
+        ],
+        sourceIp: '203.0.113.99',
+      }),
+    );
+    const got = h.upstream.received[0]!;
+    const names = got.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    expect(names.filter((n) => n.includes('_'))).toEqual([]);
+    expect(got.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
+    expect(got.headers['x-forwarded-for']).toEqual(['203.0.113.99']);
+    for (const forged of ['SUCCESS', 'attacker-key', 'forged', '4.4.4.4', '1.1.1.1'])
+      expect(got.rawHeaders).not.toContain(forged);
+  });
+
   it('CLIENT_IP_HEADER=true-client-ip carries exactly the source IP and x-forwarded-for is dropped', async () => {
     const fresh = h.proxyWith({ CLIENT_IP_HEADER: 'true-client-ip' });
     await fresh(

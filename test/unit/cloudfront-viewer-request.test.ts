@@ -140,6 +140,25 @@ describe('viewer-request CloudFront Function (cloudfront-js-2.0 code, run as-is)
     expect(result.headers['true-client-ip']).toEqual({ value: '198.51.100.23' });
   });
 
+  it('deletes underscore spellings of the owned headers (some servers map _ to -)', async () => {
+    const result = await run(
+      eventFor({
+        headers: {
+          host: { value: 'auth.example.com' },
+          client_certificate: { value: forgedPem },
+          client_certificate_ca_verified: { value: 'SUCCESS' },
+          'Client_Certificate-CA_Verified': { value: 'SUCCESS' },
+          cname_api_key: { value: 'guessed-key' },
+          true_client_ip: { value: '203.0.113.99' },
+          cf_connecting_ip: { value: '203.0.113.98' },
+          x_azure_clientip: { value: '203.0.113.97' },
+        },
+      }),
+    );
+    expect(Object.keys(result.headers).sort()).toEqual(['host', 'true-client-ip']);
+    expect(result.headers['true-client-ip']).toEqual({ value: '198.51.100.23' });
+  });
+
   it('sets true-client-ip to exactly the IPv4 viewer address', async () => {
     const result = await run(eventFor({}, '192.0.2.44'));
     expect(result.headers['true-client-ip']).toEqual({ value: '192.0.2.44' });
@@ -228,9 +247,17 @@ describe('viewer-request CloudFront Function (cloudfront-js-2.0 code, run as-is)
         .map((values) => ({ value: values[0] ?? '', multiValue: values.map((value) => ({ value })) })),
     );
     const otherName = fc
-      .stringMatching(/^[a-z][a-z0-9-]{0,24}$/)
-      .filter((name) => !OWNED.includes(name) && name !== '__proto__');
-    const ownedName = fc.constantFrom(...OWNED).chain((name) => fc.mixedCase(fc.constant(name)));
+      .stringMatching(/^[a-z][a-z0-9_-]{0,24}$/)
+      .filter((name) => !OWNED.includes(name.replace(/_/g, '-')) && name !== '__proto__');
+    /** An owned name in any letter case, each `-` possibly spelled `_`. */
+    const ownedName = fc
+      .constantFrom(...OWNED)
+      .chain((name) =>
+        fc
+          .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+          .map((flags) => [...name].map((c, i) => (c === '-' && flags[i] ? '_' : c)).join('')),
+      )
+      .chain((name) => fc.mixedCase(fc.constant(name)));
     const viewerIp = fc.oneof(fc.ipV4(), fc.ipV6());
 
     it('no owned header survives except one true-client-ip equal to the viewer address, and every other header is unchanged', async () => {
@@ -243,7 +270,7 @@ describe('viewer-request CloudFront Function (cloudfront-js-2.0 code, run as-is)
             const headers: HeaderMap = { ...others, ...owned };
             const result = await run(eventFor({ headers: structuredClone(headers) }, ip));
             const ownedLeft = Object.keys(result.headers).filter((name) =>
-              OWNED.includes(name.toLowerCase()),
+              OWNED.includes(name.toLowerCase().replace(/_/g, '-')),
             );
             expect(ownedLeft).toEqual(['true-client-ip']);
             expect(result.headers['true-client-ip']).toEqual({ value: ip });

@@ -44,6 +44,14 @@ const anyCase = (name: string) =>
     .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
     .map((flags) => [...name].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
 
+/** A name in random letter case, each `-` possibly spelled `_` (some servers map `_` to `-`). */
+const anySpelling = (name: string) =>
+  anyCase(name).chain((cased) =>
+    fc
+      .array(fc.boolean(), { minLength: cased.length, maxLength: cased.length })
+      .map((flags) => [...cased].map((c, i) => (c === '-' && flags[i] ? '_' : c)).join('')),
+  );
+
 const token = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
 const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
 
@@ -77,6 +85,44 @@ describe('filterClientHeaders (property)', () => {
         },
       ),
     );
+  });
+
+  it('no underscore spelling of an owned or hop-by-hop header survives (client_certificate_ca_verified, …)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...OWNED).chain(anySpelling), value), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.array(
+          fc.tuple(
+            token.filter((t) => !OWNED.includes(t)),
+            value,
+          ),
+          { maxLength: 6 },
+        ),
+        (owned, others) => {
+          const kept = filterClientHeaders([...owned, ...others]);
+          const named = new Set(
+            owned
+              .filter(([n]) => n.toLowerCase().replace(/_/g, '-') === 'connection')
+              .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase())),
+          );
+          expect(kept).toEqual(others.filter(([n]) => !named.has(n)));
+        },
+      ),
+    );
+  });
+
+  it.each([
+    'client_certificate_ca_verified',
+    'cname_api_key',
+    'client_certificate',
+    'true_client_ip',
+    'X_Forwarded_For',
+    'client-certificate_ca-verified',
+  ])('drops %s', (name) => {
+    expect(filterClientHeaders([[name, 'SUCCESS']])).toEqual([]);
   });
 
   it('drops the headers a Connection header names', () => {
