@@ -36,6 +36,9 @@ export interface RequestRecord {
   readonly kind?: CertificateKind;
   readonly upstreamStatus?: number;
   readonly upstreamMs?: number;
+  /** The dependency that failed (the 503's cause) and how long the edge waited for it. */
+  readonly dependency?: 'registry' | 'secret';
+  readonly dependencyMs?: number;
 }
 
 export interface ProxyDeps {
@@ -67,6 +70,19 @@ class Stop {
     readonly description?: string,
     readonly allow?: readonly string[],
   ) {}
+}
+
+/** A dependency call's result, never rejected, with the time it took to fail. */
+type Settled<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown; readonly ms: number };
+
+function settle<T>(pending: Promise<T>, now: () => number): Promise<Settled<T>> {
+  const started = now();
+  return pending.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error, ms: now() - started }),
+  );
 }
 
 /** Auth0's answer when `cname-api-key` is wrong: the cached key is dropped. */
@@ -146,23 +162,25 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const consultRegistry = async (
     kind: CertificateKind,
     thumbprint: string,
+    facts: MutableFacts,
   ): Promise<Extract<Decision, { forward: true }> | Stop> => {
-    let decision: Decision;
-    try {
-      decision = decide(kind, await registry(thumbprint), config.caSignedPolicy);
-    } catch (error) {
-      return new Stop(REFUSALS.registryUnavailable, `registry: ${describe(error)}`);
+    const answer = await settle(registry(thumbprint), now);
+    if (!answer.ok) {
+      facts.dependency = 'registry';
+      facts.dependencyMs = answer.ms;
+      return new Stop(REFUSALS.registryUnavailable, `registry: ${describe(answer.error)}`);
     }
+    const decision = decide(kind, answer.value, config.caSignedPolicy);
     return decision.forward ? decision : new Stop(REFUSALS.certificateRejected, decision.reason);
   };
 
   /** Step 6: the CNAME API key; fails closed when it cannot be read. */
-  const apiKeyOf = async (pending: Promise<string>): Promise<string | Stop> => {
-    try {
-      return await pending;
-    } catch (error) {
-      return new Stop(REFUSALS.secretUnavailable, `secret: ${describe(error)}`);
-    }
+  const apiKeyOf = async (pending: Promise<Settled<string>>, facts: MutableFacts): Promise<string | Stop> => {
+    const key = await pending;
+    if (key.ok) return key.value;
+    facts.dependency = 'secret';
+    facts.dependencyMs = key.ms;
+    return new Stop(REFUSALS.secretUnavailable, `secret: ${describe(key.error)}`);
   };
 
   /** Step 7: the headers Auth0 gets: the client's minus ours, plus ours. */
@@ -236,11 +254,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
     // Every forward needs the API key: fetch it alongside the registry look-up, so a cold container
     // waits for one dependency round trip instead of two (warm, both are cache hits). Its result is
     // only looked at once the decision says forward; a rejected request never uses it.
-    const pendingKey = secret.get();
-    pendingKey.catch(() => undefined);
-    const decision = await consultRegistry(analysis.kind, lookup);
+    const pendingKey = settle(secret.get(), now);
+    const decision = await consultRegistry(analysis.kind, lookup, facts);
     if (decision instanceof Stop) return decision;
-    const apiKey = await apiKeyOf(pendingKey);
+    const apiKey = await apiKeyOf(pendingKey, facts);
     if (apiKey instanceof Stop) return apiKey;
 
     const headers = headersFor(request, apiKey, analysis.header, decision.caVerified);

@@ -13,7 +13,7 @@
 import { PROXY_SERVICE_NAME } from '../../shared/contracts/proxy';
 import { METRICS_NAMESPACE, POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import type { Environment } from './config';
-import type { RequestRecord } from './core';
+import type { Outcome, RequestRecord } from './core';
 
 /** Powertools' log levels and thresholds. */
 const THRESHOLDS = {
@@ -35,6 +35,22 @@ export interface TelemetrySettings {
   readonly logLevel: LogLevel;
   readonly metricsEnabled: boolean;
 }
+
+/**
+ * The level of a request's line by outcome: a dependency failure must reach an operator reading logs at
+ * the edge's usual WARN level (a 503 is the edge failing closed: WARN; the upstream failing and bugs: ERROR).
+ */
+const LEVEL_OF: Readonly<Record<Outcome, LogLevel>> = {
+  forwarded: 'INFO',
+  rejected: 'INFO',
+  not_found: 'INFO',
+  method_not_allowed: 'INFO',
+  bad_request: 'INFO',
+  unavailable: 'WARN',
+  gateway_timeout: 'ERROR',
+  bad_gateway: 'ERROR',
+  error: 'ERROR',
+};
 
 const TRUTHY = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
 
@@ -105,7 +121,7 @@ export function requestLine(
   now: number,
   traceId: string | undefined,
 ): string | undefined {
-  const lineLevel = record.outcome === 'error' || record.outcome === 'bad_gateway' ? 'ERROR' : 'INFO';
+  const lineLevel = LEVEL_OF[record.outcome];
   const logged = THRESHOLDS[lineLevel] >= THRESHOLDS[settings.logLevel];
   if (!logged && !settings.metricsEnabled) return undefined;
   let line: string;

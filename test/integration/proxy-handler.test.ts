@@ -274,6 +274,33 @@ describe('edge responses', () => {
     expect(h.upstream.received).toHaveLength(0);
   });
 
+  it.each([
+    ['registry', 'AWS_ENDPOINT_URL_DYNAMODB'],
+    ['secret', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'],
+  ])(
+    '%s hanging: the 503 is logged at WARN (the edge default) naming the dependency and how long it took',
+    async (dependency, endpointVariable) => {
+      const lines: string[] = [];
+      const hung = h.proxyWith(
+        {
+          [endpointVariable]: await h.hangingEndpoint(),
+          DEPENDENCY_TIMEOUT_MS: '300',
+          POWERTOOLS_LOG_LEVEL: 'WARN',
+        },
+        { write: (line) => lines.push(line) },
+      );
+      expect((await hung(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
+      expect(lines).toHaveLength(1);
+      const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(record).toMatchObject({ level: 'WARN', outcome: 'unavailable', status: 503, dependency });
+      // The time the edge waited for it: part of the request's latency (no clock assertion beyond that).
+      expect(typeof record.dependencyMs).toBe('number');
+      expect(record.dependencyMs).toBeGreaterThan(0);
+      expect(record.dependencyMs).toBeLessThanOrEqual(record.latencyMs as number);
+      expect(String(record.reason)).toMatch(new RegExp(`^${dependency}: `));
+    },
+  );
+
   it('an empty secret (created by the stack, not yet filled): 503, nothing forwarded', async () => {
     const fresh = h.proxyWith({ CNAME_API_KEY_SECRET_ID: 'empty-secret' });
     h.secrets.setSecret('empty-secret', '');

@@ -49,7 +49,7 @@ export interface Harness {
    * harness defaults. `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` point its clients
    * elsewhere (an unreachable or hanging endpoint).
    */
-  proxyWith(env?: Record<string, string>): Handler;
+  proxyWith(env?: Record<string, string>, options?: { write?: (line: string) => void }): Handler;
   /** Registers a certificate directly in the registry. */
   putEntry(pem: string, kind: 'self-signed' | 'ca-signed', status?: RegistryStatus): Promise<void>;
   /** A TCP server that accepts connections and never answers (a hung dependency). */
@@ -78,7 +78,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
     secrets,
     upstream,
     caBundleFile,
-    proxyWith(env = {}) {
+    proxyWith(env = {}, options = {}) {
       const full: Record<string, string> = {
         FORWARDING_TARGET: upstream.url,
         CNAME_API_KEY_SECRET_ID: SECRET_ID,
@@ -109,6 +109,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
         handlerDir: dir,
         dynamodb: { ...local, endpoint: full.AWS_ENDPOINT_URL_DYNAMODB },
         secretsManager: { ...local, endpoint: full.AWS_ENDPOINT_URL_SECRETS_MANAGER },
+        ...(options.write ? { write: options.write } : {}),
       }).apiGatewayHandler;
     },
     async putEntry(pem, kind, status = 'active') {

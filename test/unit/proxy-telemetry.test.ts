@@ -95,6 +95,31 @@ describe('proxy telemetry: one line per request', () => {
     );
   });
 
+  it('logs a dependency failure (503) at WARN naming the dependency and its time, an upstream time-out (504) at ERROR', () => {
+    const unavailable: RequestRecord = {
+      ...rejected,
+      outcome: 'unavailable',
+      status: 503,
+      reason: 'registry: TimeoutError: aborted',
+      dependency: 'registry',
+      dependencyMs: 1502,
+    };
+    const line = parse(requestLine(unavailable, { ...on, logLevel: 'WARN' }, NOW, undefined));
+    expect(line).toMatchObject({
+      level: 'WARN',
+      message: 'request',
+      dependency: 'registry',
+      dependencyMs: 1502,
+    });
+    const timeout: RequestRecord = {
+      ...rejected,
+      outcome: 'gateway_timeout',
+      status: 504,
+      upstreamMs: 25000,
+    };
+    expect(parse(requestLine(timeout, { ...on, logLevel: 'WARN' }, NOW, undefined)).level).toBe('ERROR');
+  });
+
   it('writes only the metrics when the log level hides the record, and nothing when both are off', () => {
     const metricsOnly = parse(requestLine(forwarded, { ...on, logLevel: 'WARN' }, NOW, undefined));
     expect(metricsOnly.message).toBeUndefined();
