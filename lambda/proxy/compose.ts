@@ -68,7 +68,9 @@ export function composeProxy(runtime: ProxyRuntime): ComposedProxy {
       config.secretCacheTtlMs,
       config.dependencyTimeoutMs,
     ),
-    forward: createForwarder(config.forwardingTarget, config.upstreamTimeoutMs, runtime.upstreamCa),
+    forward: createForwarder(config.forwardingTarget, config.upstreamTimeoutMs, {
+      ...(runtime.upstreamCa ? { trustedCa: runtime.upstreamCa } : {}),
+    }),
     // One JSON line per request: the log record with its EMF metrics (see telemetry.ts).
     observe: createObserver(telemetrySettings(runtime.env), runtime.write),
   });
