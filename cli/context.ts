@@ -9,6 +9,7 @@ import {
   resolveTableName,
 } from './aws';
 import type { CliIo } from './io';
+import { registryHost, type RegistryHost } from './next-steps';
 
 /**
  * What a command runs with: output, time, the registry client and table, the Auth0 tenant (all resolved
@@ -75,6 +76,11 @@ export class Context {
       return Auth0Tenant.connect(settings, this.io.auth0Fetch);
     })();
     return this.tenant;
+  }
+
+  /** Where the registry lives: the local edge's (loopback endpoint) or a deployed stack's. */
+  registryHost(): RegistryHost {
+    return registryHost(this.io.env, this.globals.stack);
   }
 
   /** Whether a table was named explicitly (--table or REGISTRY_TABLE_NAME), without asking CloudFormation. */

@@ -14,6 +14,7 @@ import { asError, errorMessage } from '../shared/errors';
 import { Context } from './context';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors';
 import type { CliIo } from './io';
+import { describeUnreachable } from './next-steps';
 
 export type { CliIo } from './io';
 
@@ -169,8 +170,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return error.exitCode;
     }
     const e = asError(error);
-    const detail =
-      e.name === 'ResourceNotFoundException'
+    const unreachable = describeUnreachable(error, io.env);
+    const detail = unreachable
+      ? unreachable
+      : e.name === 'ResourceNotFoundException'
         ? `registry table not found (${e.message.split('\n')[0]})`
         : `${e.name}: ${e.message.split('\n')[0]}`;
     write(`edge-certs: ${detail}\n`);

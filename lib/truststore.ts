@@ -32,6 +32,7 @@ import {
   BUILDER_ENV,
   BUILDER_SERVICE_NAME,
   INSPECT_ACTION,
+  STREAM_BATCHING_WINDOW_SECONDS,
   TRUSTSTORE_KEY,
   TRUSTSTORE_STATE_KEY,
 } from '../shared/contracts/truststore-builder';
@@ -192,7 +193,7 @@ export class Truststore extends Construct {
         startingPosition: lambda.StartingPosition.LATEST,
         // Coalesce a burst of CLI changes into one build; each build reads the whole registry anyway.
         batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
+        maxBatchingWindow: Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
         retryAttempts: 10,
       }),
     );

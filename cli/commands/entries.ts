@@ -11,6 +11,7 @@ import { AUTH0_CLIENT_HELP, AUTH0_CLIENT_OPTION, auth0ClientOf, offboardInAuth0 
 import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
 import { describe, readCertificateFile } from '../files';
+import { afterRevoke } from '../next-steps';
 import type { Command, Values } from './spec';
 
 interface Target {
@@ -65,8 +66,8 @@ export const revokeCommand: Command = {
   usage: 'edge-certs revoke (--cert FILE | --thumbprint T) [--auth0-client ID]',
   summary: 'set status=revoked (records a revoked entry from --cert when there is none)',
   details: [
-    'The proxy refuses a revoked certificate within its registry cache lifetime (30 s by default).',
-    'Rebuild the truststore afterwards to drop a revoked self-signed certificate from it.',
+    'The proxy refuses a revoked certificate within its registry cache lifetime (30 s by default); the',
+    'truststore builder (or the local edge) then drops a revoked self-signed certificate from the truststore.',
     'Exit 1 when --thumbprint names no entry (give --cert to record one).',
     '',
     ...TARGET_HELP,
@@ -103,8 +104,8 @@ export const revokeCommand: Command = {
         completeWith: `edge-certs revoke ${t.option} --auth0-client ${auth0Client}`,
       });
     }
-    if (result.outcome === 'revoked' && result.entry.kind === 'self-signed') {
-      ctx.out('next: rebuild the truststore (edge-certs truststore build) to drop it from API Gateway');
+    if (result.outcome === 'revoked') {
+      for (const line of afterRevoke(ctx.registryHost(), result.entry.kind)) ctx.out(line);
     }
     return EXIT_OK;
   },

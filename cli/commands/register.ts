@@ -13,6 +13,7 @@ import {
 import type { Context } from '../context';
 import { CliError, EXIT_OK, EXIT_USAGE } from '../errors';
 import { describe, expandCertificatePaths, readCertificateFile } from '../files';
+import { afterRegister } from '../next-steps';
 import type { Command, Values } from './spec';
 
 type Outcome = 'written' | 'unchanged' | 'refused';
@@ -163,9 +164,7 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
     for (const line of refusals) ctx.out(`  refused ${line}`);
   }
   if (mode === REGISTER && counts.written > 0) {
-    ctx.out(
-      'next: rebuild the truststore (edge-certs truststore build) so API Gateway accepts the new certificates',
-    );
+    for (const line of afterRegister(ctx.registryHost())) ctx.out(line);
   }
   return counts.refused > 0 ? EXIT_USAGE : EXIT_OK;
 }

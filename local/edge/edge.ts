@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { composeProxy } from '../../lambda/proxy/compose';
+import { LOCAL_EDGE_DEFAULTS } from '../../shared/contracts/local-edge';
 import { PROXY_ENV } from '../../shared/contracts/proxy';
 import { POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import { inspectCertificate } from '../../shared/certificate';
@@ -27,10 +28,10 @@ import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { startEdgeServer, type EdgeServer, type ProxyHandler, type RequestRecord } from './server';
 import type { TlsProfile } from './tls-profile';
 
-export const DEFAULT_PORT = 8443;
-export const DEFAULT_REGISTRY_PORT = 8000;
-export const DEFAULT_TABLE_NAME = 'customer-edge-registry';
-export const DEFAULT_REFRESH_INTERVAL_MS = 2000;
+export const DEFAULT_PORT = LOCAL_EDGE_DEFAULTS.port;
+export const DEFAULT_REGISTRY_PORT = LOCAL_EDGE_DEFAULTS.registryPort;
+export const DEFAULT_TABLE_NAME = LOCAL_EDGE_DEFAULTS.tableName;
+export const DEFAULT_REFRESH_INTERVAL_MS = LOCAL_EDGE_DEFAULTS.refreshIntervalMs;
 /** Repository root `.local/` (gitignored). */
 export const DEFAULT_STATE_DIR = resolve(__dirname, '..', '..', '.local');
 /** The echo upstream's request records kept for the terminal log (a long-running demo must not grow). */

@@ -28,6 +28,12 @@ export enum BuilderMetric {
   Published = 'TruststorePublished',
 }
 
+/**
+ * How long the registry's stream batches changes before a build (the event source's maximum batching
+ * window): a burst of CLI changes becomes one build. The CLI's hints quote it.
+ */
+export const STREAM_BATCHING_WINDOW_SECONDS = 5;
+
 /** Object key of the truststore in its bucket. */
 export const TRUSTSTORE_KEY = 'truststore.pem';
 

@@ -259,6 +259,57 @@ describe('edge-certs as a child process (the npx entry)', () => {
   });
 });
 
+describe('what happens next, and an unreachable registry', () => {
+  const LOOPBACK = { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8000' };
+
+  it('register, deployed registry: the builder publishes by itself (stream batch, API Gateway propagation) and how to watch it', async () => {
+    const run = await cli(['register', '--cert', await selfSigned('next-1.pem', 'CN=next 1')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('edge-certs truststore build');
+    expect(run.stdout).toMatch(/^next: .*truststore builder.*5 s.*60–90 s/m);
+    expect(run.stdout).toMatch(
+      /^watch: aws logs tail --follow .*--log-group-name-prefix CustomerEdge-TruststoreBuilderLogs/m,
+    );
+  });
+
+  it('register, local edge (loopback endpoint): picked up within the refresh interval', async () => {
+    const run = await cli(['register', '--cert', await selfSigned('next-2.pem', 'CN=next 2')], {
+      env: LOOPBACK,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('edge-certs truststore build');
+    expect(run.stdout).toMatch(/^next: the local edge .*refresh interval \(--refresh-ms, 2 s by default\)/m);
+    expect(run.stdout).not.toContain('aws logs');
+  });
+
+  it('revoke of a self-signed certificate: the proxy within its cache lifetime, then the truststore, deployed and local', async () => {
+    const cert = await selfSigned('next-3.pem', 'CN=next 3');
+    expect((await cli(['register', '--cert', cert])).code).toBe(0);
+    const deployed = await cli(['revoke', '--cert', cert]);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).not.toContain('edge-certs truststore build');
+    expect(deployed.stdout).toMatch(/^next: the proxy refuses it within .*30 s/m);
+    expect(deployed.stdout).toMatch(/truststore builder.*60–90 s/);
+    expect(deployed.stdout).toMatch(/^watch: aws logs tail/m);
+    const cert2 = await selfSigned('next-4.pem', 'CN=next 4');
+    expect((await cli(['register', '--cert', cert2])).code).toBe(0);
+    const local = await cli(['revoke', '--cert', cert2], { env: LOOPBACK });
+    expect(local.stdout).toMatch(/^next: the proxy refuses it within .*30 s/m);
+    expect(local.stdout).toMatch(/local edge .*refresh interval/);
+  });
+
+  it('an unreachable registry (ECONNREFUSED): names the endpoint tried and what to check, exit 1', async () => {
+    const closed = await startRegistryServer();
+    const endpoint = closed.endpoint;
+    await closed.close();
+    const run = await spawnCli(['list', '--table', 'registry'], { AWS_ENDPOINT_URL_DYNAMODB: endpoint });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot reach the registry at ${endpoint} (AWS_ENDPOINT_URL_DYNAMODB)`);
+    expect(run.stderr).toMatch(/npm start.*--registry-port/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('register', () => {
   it('registers self-signed, active, with client id, subject, notAfter and a TTL after notAfter', async () => {
     const name = await selfSigned('reg.pem', 'CN=reg, O=Acme');
