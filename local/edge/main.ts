@@ -40,6 +40,9 @@ Optional proxy settings (CONTRACT 2) apply from the environment, e.g. CA_SIGNED_
 
 class UsageError extends Error {}
 
+/** How often the edge checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 1000;
+
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -148,6 +151,13 @@ async function main(): Promise<number> {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // A parent that went away without passing a signal on (npm killed with SIGKILL, a script shell that
+    // died of the signal instead of forwarding it) leaves this process re-parented: stop then too, so
+    // nothing keeps holding the ports.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('parent exited');
+    }, PARENT_CHECK_MS).unref();
   });
 }
 
