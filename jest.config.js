@@ -25,6 +25,11 @@ module.exports = {
   projects: ['unit', 'integration', 'e2e', 'infra'].map(tier),
   // Two cores in CI: the integration and end-to-end suites start real servers.
   maxWorkers: 2,
+  // A worker's event loop drains within milliseconds of Jest's end message (its 'exit' event fires at
+  // once), but on a busy 2-core machine the process then takes 300-600 ms to tear down (V8 heap and
+  // platform tasks of a worker that loaded the AWS SDK), past the 500 ms default, and Jest reports
+  // "a worker process has failed to exit gracefully". A leaked handle would still be reported.
+  workerGracefulExitTimeout: 10000,
   testTimeout: 60000,
   // How long a worker may take to exit once told to (Jest's default: 500 ms, then "A worker process has
   // failed to exit gracefully"). No test leaves a handle open: at the end of every file a worker holds only

@@ -33,6 +33,11 @@ export interface ProxyRuntime {
   readonly upstreamCa?: string;
   /** Where the per-request log line goes. @default - process.stdout */
   readonly write?: (line: string) => void;
+  /**
+   * The clock of the caches' lifetimes, the idle-connection ageing and the latency figures (tests move
+   * it forward instead of sleeping). @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 export interface ComposedProxy {
@@ -44,6 +49,7 @@ export interface ComposedProxy {
 /** @throws ConfigError naming the variable and the fix; an error when the CA bundle cannot be read */
 export function composeProxy(runtime: ProxyRuntime): ComposedProxy {
   const config = loadConfig(runtime.env, runtime.handlerDir);
+  const now = runtime.now ?? Date.now;
   const bundle = CaBundle.fromPem(readFileSync(config.caBundleFile, 'utf8'));
   // One attempt more than none, each bounded: a dependency that does not answer in time fails closed.
   const sdkOptions = {
@@ -61,18 +67,22 @@ export function composeProxy(runtime: ProxyRuntime): ComposedProxy {
       config.registryTableName,
       config.registryCacheTtlMs,
       config.dependencyTimeoutMs,
+      now,
     ),
     secret: createSecretProvider(
       new SecretsManagerClient({ ...sdkOptions, ...runtime.secretsManager }),
       config.secretId,
       config.secretCacheTtlMs,
       config.dependencyTimeoutMs,
+      now,
     ),
     forward: createForwarder(config.forwardingTarget, config.upstreamTimeoutMs, {
+      now,
       ...(runtime.upstreamCa ? { trustedCa: runtime.upstreamCa } : {}),
     }),
     // One JSON line per request: the log record with its EMF metrics (see telemetry.ts).
     observe: createObserver(telemetrySettings(runtime.env), runtime.write),
+    now,
   });
   return { proxy, apiGatewayHandler: (event) => proxy(apiGateway, event) };
 }

@@ -15,8 +15,9 @@ export function createRegistryReader(
   tableName: string,
   ttlMs: number,
   timeoutMs: number,
+  now: () => number = Date.now,
 ): RegistryReader {
-  const cache = new TtlCache<RegistryAnswer>(ttlMs);
+  const cache = new TtlCache<RegistryAnswer>(ttlMs, undefined, now);
   const load = async (thumbprint: string): Promise<RegistryAnswer> => {
     const { Item } = await client.send(
       new GetItemCommand({

@@ -16,8 +16,9 @@ export function createSecretProvider(
   secretId: string,
   ttlMs: number,
   timeoutMs: number,
+  now: () => number = Date.now,
 ): SecretProvider {
-  const cache = new TtlCache<string>(ttlMs, 1);
+  const cache = new TtlCache<string>(ttlMs, 1, now);
   const load = async (): Promise<string> => {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }), {
       abortSignal: AbortSignal.timeout(timeoutMs),

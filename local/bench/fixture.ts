@@ -150,6 +150,9 @@ export async function startFixture(dir: string): Promise<Fixture> {
     [PROXY_ENV.secretId]: SECRET_ID,
     [PROXY_ENV.registryTableName]: TABLE,
     [PROXY_ENV.caBundleFile]: caBundleFile,
+    // Measured requests are cache hits, so the dependency deadline changes no number; a generous one
+    // keeps a busy machine's slow first registry read from aborting the run with a 503.
+    [PROXY_ENV.dependencyTimeoutMs]: '60000',
     // Observability as deployed (lib/proxy-function.ts): JSON logs at INFO and EMF metrics, both on.
     [POWERTOOLS_ENV.serviceName]: PROXY_SERVICE_NAME,
     [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,

@@ -23,6 +23,8 @@ beforeAll(async () => {
     stateDir: tmp.dir,
     tlsProfile: 'fapi',
     refreshIntervalMs: 0,
+    // No deadline a busy machine could hit: a 503 or 504 here would be the machine, not the edge.
+    handlerEnv: { DEPENDENCY_TIMEOUT_MS: '60000', UPSTREAM_TIMEOUT_MS: '60000' },
   });
   client = {
     port: edge.port,

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a real child process: it prints curl commands, the first one works when pasted into a
- * shell, and SIGINT stops everything with exit status 0, leaving no process behind.
+ * shell, the printed edge-certs command registers a certificate that the periodic truststore refresh
+ * then lets through, and SIGINT stops everything with exit status 0, leaving no process behind.
  */
 import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { eventually } from './clients';
@@ -19,6 +20,15 @@ afterAll(async () => {
   await tmp?.remove();
 });
 
+/** A printed command, pasted into a shell. */
+function run(command: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    exec(command, { cwd: REPO_ROOT, shell: '/bin/sh' }, (error, stdout) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
 function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
@@ -35,7 +45,13 @@ it('prints working curl commands and stops cleanly on SIGINT', async () => {
   child = spawn(
     process.execPath,
     ['--import', 'tsx', 'local/edge/main.ts', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir],
-    { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // No deadline a busy machine could hit: a 503 or 504 here would be the machine, not the edge.
+      env: { ...process.env, DEPENDENCY_TIMEOUT_MS: '60000', UPSTREAM_TIMEOUT_MS: '60000' },
+    },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -49,11 +65,7 @@ it('prints working curl commands and stops cleanly on SIGINT', async () => {
     /AWS_ENDPOINT_URL_DYNAMODB=http:\/\/127\.0\.0\.1:\d+ npx edge-certs --table customer-edge-registry list/,
   );
 
-  const first = await new Promise<{ code: number; stdout: string }>((resolve) => {
-    exec(commands[0]!, { cwd: REPO_ROOT, shell: '/bin/sh' }, (error, stdout) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
-    );
-  });
+  const first = await run(commands[0]!);
   expect(first.code).toBe(0);
   const echoed = JSON.parse(first.stdout) as { headers: Record<string, string[]> };
   expect(echoed.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
@@ -61,6 +73,21 @@ it('prints working curl commands and stops cleanly on SIGINT', async () => {
   await eventually('the request log line', async () =>
     /POST \/oauth\/token 200 forwarded SUCCESS/.test(output) ? true : undefined,
   );
+
+  // The banner's registration command, pasted as printed: within the refresh interval (2 s by default)
+  // the unregistered certificate passes the handshake and is forwarded with FAILED.
+  const register = output.split('\n').find((line) => / edge-certs .* register --cert /.test(line));
+  expect(register).toBeDefined();
+  const registered = await run(register!);
+  expect(registered.code).toBe(0);
+  const unregisteredCurl = commands.find((command) => command.includes('unregistered.pem'));
+  expect(unregisteredCurl).toBeDefined();
+  const accepted = await eventually('the registered certificate passes the handshake', async () => {
+    const result = await run(unregisteredCurl!);
+    return result.code === 0 ? result : undefined;
+  });
+  const forwarded = JSON.parse(accepted.stdout) as { headers: Record<string, string[]> };
+  expect(forwarded.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
 
   process.kill(-child.pid!, 'SIGINT'); // like Ctrl-C in a terminal: the whole process group
   expect(await exited).toBe(0);

@@ -274,28 +274,29 @@ describe('edge responses', () => {
     expect(h.upstream.received).toHaveLength(0);
   });
 
-  it.each([
-    ['registry', 'AWS_ENDPOINT_URL_DYNAMODB'],
-    ['secret', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'],
-  ])(
-    '%s hanging: the 503 is logged at WARN (the edge default) naming the dependency and how long it took',
-    async (dependency, endpointVariable) => {
+  it.each(['registry', 'secret'] as const)(
+    '%s failing: the 503 is logged at WARN (the edge default) naming the dependency and how long it took',
+    async (dependency) => {
       const lines: string[] = [];
-      const hung = h.proxyWith(
+      const failing = h.proxyWith(
         {
-          [endpointVariable]: await h.hangingEndpoint(),
-          DEPENDENCY_TIMEOUT_MS: '300',
           POWERTOOLS_LOG_LEVEL: 'WARN',
+          ...(dependency === 'registry' ? { AWS_ENDPOINT_URL_DYNAMODB: await closedPortUrl() } : {}),
         },
         { write: (line) => lines.push(line) },
       );
-      expect((await hung(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
+      if (dependency === 'secret') h.secrets.fail('error');
+      try {
+        expect((await failing(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(503);
+      } finally {
+        h.secrets.fail('none');
+      }
       expect(lines).toHaveLength(1);
       const record = JSON.parse(lines[0]!) as Record<string, unknown>;
       expect(record).toMatchObject({ level: 'WARN', outcome: 'unavailable', status: 503, dependency });
-      // The time the edge waited for it: part of the request's latency (no clock assertion beyond that).
+      // The time the edge waited for it, within the request's latency (no clock assertion beyond that).
       expect(typeof record.dependencyMs).toBe('number');
-      expect(record.dependencyMs).toBeGreaterThan(0);
+      expect(record.dependencyMs).toBeGreaterThanOrEqual(0);
       expect(record.dependencyMs).toBeLessThanOrEqual(record.latencyMs as number);
       expect(String(record.reason)).toMatch(new RegExp(`^${dependency}: `));
     },
@@ -514,13 +515,13 @@ describe('the forwarded request', () => {
 
 describe('caching', () => {
   it('N requests with one certificate read the registry once per TTL (found and not-found alike)', async () => {
-    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '60' });
     const before = h.getItemCalls();
     for (let i = 0; i < 10; i++)
       expect((await fresh(apiGatewayEvent(selfRegistered.pem))).statusCode).toBe(200);
     for (let i = 0; i < 10; i++) expect((await fresh(apiGatewayEvent(h.pki.leaf.pem))).statusCode).toBe(200);
     expect(h.getItemCalls() - before).toBe(2);
-    await new Promise((r) => setTimeout(r, 1100));
+    h.clock.advance(60_000);
     await fresh(apiGatewayEvent(selfRegistered.pem));
     expect(h.getItemCalls() - before).toBe(3);
   });
@@ -547,10 +548,12 @@ describe('caching', () => {
   it('a revocation reaches the handler once the registry cache TTL has passed', async () => {
     const victim = await createCertificate({ subject: 'CN=soon revoked' });
     await h.putEntry(victim.pem, 'self-signed');
-    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '1' });
+    const fresh = h.proxyWith({ REGISTRY_CACHE_TTL_SECONDS: '60' });
     expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(200);
     await h.putEntry(victim.pem, 'self-signed', 'revoked');
-    await new Promise((r) => setTimeout(r, 1100));
+    // Within the lifetime the cached answer stands; past it, the revocation is read.
+    expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(200);
+    h.clock.advance(60_000);
     expect((await fresh(apiGatewayEvent(victim.pem))).statusCode).toBe(401);
   });
 });
@@ -571,7 +574,7 @@ describe('concurrency', () => {
         fresh(apiGatewayEvent(certs[n % 10]!.pem, { headers: [['x-request-no', String(n)]] })),
       ),
     );
-    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(results.map((r) => r.statusCode).filter((s) => s !== 200)).toEqual([]);
     expect(h.upstream.received).toHaveLength(200);
     const expected = certs.map((c) => encodeURIComponent(opensslPem(c.pem)));
     for (const got of h.upstream.received) {

@@ -55,6 +55,11 @@ export interface Harness {
   /** A TCP server that accepts connections and never answers (a hung dependency). */
   hangingEndpoint(): Promise<string>;
   getItemCalls(): number;
+  /**
+   * The clock every proxy of this harness runs on: real time plus whatever the test skipped, so cache
+   * lifetimes pass when the test says so, not when a busy machine happens to be slow.
+   */
+  readonly clock: { now(): number; advance(ms: number): void };
   close(): Promise<void>;
 }
 
@@ -71,6 +76,13 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
   const caBundleFile = join(dir, 'ca-bundle.pem');
   writeFileSync(caBundleFile, pki.caBundlePem);
   const hanging: Array<{ server: Server; sockets: Set<Socket> }> = [];
+  let skipped = 0;
+  const clock = {
+    now: () => Date.now() + skipped,
+    advance: (ms: number) => {
+      skipped += ms;
+    },
+  };
 
   return {
     pki,
@@ -88,6 +100,10 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
         AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
+        // Deadlines only where a test is about them: a busy machine must not turn a slow answer into
+        // a 503 or a 504 (the first SDK call of a fresh proxy alone can take seconds there).
+        DEPENDENCY_TIMEOUT_MS: '60000',
+        UPSTREAM_TIMEOUT_MS: '60000',
         ...env,
       };
       // The proxy role's credentials. Under useTemplateIam each composed proxy is the proxy of a stack
@@ -110,6 +126,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
         dynamodb: { ...local, endpoint: full.AWS_ENDPOINT_URL_DYNAMODB },
         secretsManager: { ...local, endpoint: full.AWS_ENDPOINT_URL_SECRETS_MANAGER },
         ...(options.write ? { write: options.write } : {}),
+        now: clock.now,
       }).apiGatewayHandler;
     },
     async putEntry(pem, kind, status = 'active') {
@@ -132,6 +149,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
       return `http://127.0.0.1:${port}`;
     },
     getItemCalls: () => registry.calls.get('GetItem') ?? 0,
+    clock,
     async close() {
       for (const h of hanging) {
         for (const s of h.sockets) s.destroy();
