@@ -7,10 +7,12 @@
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { STACK_NAME, STACK_OUTPUTS } from '../shared/contracts/stack';
+import { TRUSTSTORE_KEY } from '../shared/contracts/truststore-builder';
 import { asError } from '../shared/errors';
 import { failure, usageError } from './errors';
 import type { CliIo } from './io';
@@ -66,7 +68,7 @@ export function hasConfiguredCredentials(env: Env): boolean {
 
 /** Client settings for a service: the SDK's own, or throwaway ones for an unconfigured loopback endpoint. */
 export function clientSettings(
-  service: 'DYNAMODB' | 'CLOUDFORMATION' | 'SECRETS_MANAGER',
+  service: 'DYNAMODB' | 'CLOUDFORMATION' | 'SECRETS_MANAGER' | 'S3',
   env: Env,
 ): { region?: string; credentials?: typeof LOOPBACK_CREDENTIALS } {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
@@ -89,6 +91,43 @@ export function createCloudFormationClient(env: Env): CloudFormationClient {
 export async function createSecretsManagerClient(env: Env): Promise<SecretsManagerClient> {
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   return new SecretsManagerClient(clientSettings('SECRETS_MANAGER', env));
+}
+
+/** Loaded on first use: only reading the deployed truststore needs it. */
+export async function createS3Client(env: Env): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client(clientSettings('S3', env));
+}
+
+/**
+ * The deployed truststore object (the `TruststoreBucketName` output of the stack, key `truststore.pem`),
+ * or why it cannot be read: `undefined` when the stack has no such output (nothing deployed to read).
+ */
+export async function readDeployedTruststore(
+  stack: string,
+  cloudformation: () => CloudFormationClient,
+  s3: () => Promise<S3Client>,
+): Promise<{ readonly pem: string; readonly where: string } | { readonly problem: string } | undefined> {
+  let bucket: string | undefined;
+  try {
+    const { Stacks: stacks } = await cloudformation().send(new DescribeStacksCommand({ StackName: stack }));
+    bucket = stacks?.[0]?.Outputs?.find(
+      (o) => o.OutputKey === STACK_OUTPUTS.truststoreBucketName,
+    )?.OutputValue;
+  } catch {
+    return undefined;
+  }
+  if (!bucket) return undefined;
+  const where = `s3://${bucket}/${TRUSTSTORE_KEY}`;
+  try {
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const object = await (await s3()).send(new GetObjectCommand({ Bucket: bucket, Key: TRUSTSTORE_KEY }));
+    return { pem: (await object.Body?.transformToString('utf8')) ?? '', where };
+  } catch (error) {
+    return {
+      problem: `reading ${where} failed: ${asError(error).name}: ${asError(error).message.split('\n')[0]}`,
+    };
+  }
 }
 
 /** Errors that mean "not set up", not "AWS failed": a usage problem (exit 2). */

@@ -1,11 +1,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STACK_NAME } from '../shared/contracts/stack';
 import { resolveAuth0Settings } from './auth0/settings';
 import { Auth0Tenant } from './auth0/tenant';
 import {
   createCloudFormationClient,
   createDynamoDbClient,
+  createS3Client,
   createSecretsManagerClient,
+  readDeployedTruststore,
   resolveTableName,
 } from './aws';
 import type { CliIo } from './io';
@@ -17,6 +21,7 @@ import { registryHost, type RegistryHost } from './next-steps';
  */
 export class Context {
   private client?: DynamoDBClient;
+  private s3Client?: S3Client;
   private tableName?: Promise<string>;
   private secretsManager?: SecretsManagerClient;
   private tenant?: Promise<Auth0Tenant>;
@@ -78,6 +83,23 @@ export class Context {
     return this.tenant;
   }
 
+  /**
+   * The truststore the deployed stack publishes (for a registry that is not the local edge's), or why it
+   * cannot be read; `undefined` when there is none to read (no such stack or output).
+   */
+  deployedTruststore(): ReturnType<typeof readDeployedTruststore> {
+    if (this.registryHost().kind !== 'deployed') return Promise.resolve(undefined);
+    return readDeployedTruststore(
+      this.globals.stack ?? STACK_NAME,
+      this.io.cloudformation ?? (() => createCloudFormationClient(this.io.env)),
+      async () => {
+        if (this.io.s3) return this.io.s3();
+        this.s3Client ??= await createS3Client(this.io.env);
+        return this.s3Client;
+      },
+    );
+  }
+
   /** Where the registry lives: the local edge's (loopback endpoint) or a deployed stack's. */
   registryHost(): RegistryHost {
     return registryHost(this.io.env, this.globals.stack);
@@ -92,5 +114,6 @@ export class Context {
     // Only clients we created: an injected one belongs to the caller.
     if (this.client && !this.io.dynamodb) this.client.destroy();
     this.secretsManager?.destroy();
+    this.s3Client?.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { NsResolver } from './preflight/check';
 
 export interface Output {
@@ -30,4 +31,6 @@ export interface CliIo {
   readonly auth0Fetch?: typeof fetch;
   /** Public NS lookups for preflight. @default - node:dns `resolveNs` */
   readonly resolveNs?: NsResolver;
+  /** For the deployed truststore object. @default - a client from the SDK's standard settings (see aws.ts) */
+  readonly s3?: () => S3Client;
 }

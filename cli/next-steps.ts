@@ -38,11 +38,12 @@ const localRefresh = `within its refresh interval (--refresh-ms, ${LOCAL_EDGE_DE
 const proxyCache = `within its registry cache lifetime (${PROXY_ENV.registryCacheTtlSeconds}, ${PROXY_DEFAULTS.registryCacheTtlSeconds} s by default)`;
 const builderPublishes = `the truststore builder picks up the change from the registry's stream (batched for ${STREAM_BATCHING_WINDOW_SECONDS} s) and publishes a new truststore, which API Gateway applies in about ${API_GATEWAY_PROPAGATION}`;
 
-function watchBuilder(stack: string): string {
-  return (
+function watchBuilder(stack: string): string[] {
+  return [
     `watch: aws logs tail --follow "$(aws logs describe-log-groups --log-group-name-prefix ${stack}-TruststoreBuilderLogs ` +
-    `--query 'logGroups[0].logGroupName' --output text)"`
-  );
+      `--query 'logGroups[0].logGroupName' --output text)"`,
+    'check: edge-certs list names any entry the truststore leaves out, and why',
+  ];
 }
 
 /** After `register` wrote at least one self-signed certificate. */
@@ -54,7 +55,7 @@ export function afterRegister(host: RegistryHost): string[] {
   }
   return [
     `next: ${builderPublishes}; the handshake accepts it from then on (about 1.5–2 min in all)`,
-    watchBuilder(host.stack),
+    ...watchBuilder(host.stack),
   ];
 }
 
@@ -72,7 +73,7 @@ export function afterRevoke(host: RegistryHost, kind: 'self-signed' | 'ca-signed
   }
   return [
     `${proxy}; then ${builderPublishes}, without it: new handshakes fail from then on`,
-    watchBuilder(host.stack),
+    ...watchBuilder(host.stack),
   ];
 }
 

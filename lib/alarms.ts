@@ -1,6 +1,7 @@
 /**
  * The edge's alarms, all to one SNS topic (TLS enforced, encrypted with a key CloudWatch may use):
- * proxy errors and throttles, 5xx answers, truststore build failures and truststore warnings.
+ * proxy errors and throttles, 5xx answers, truststore build failures, registry entries left out of the
+ * truststore, and truststore warnings.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -115,6 +116,11 @@ export class EdgeAlarms extends Construct {
       'TruststoreBuilderErrors',
       props.builder.metricErrors({ period: PERIOD }),
       'The truststore builder Lambda crashed',
+    );
+    this.add(
+      'TruststoreExclusions',
+      builderMetric(BuilderMetric.Exclusions),
+      'Registry entries were left out of the truststore (the builder log names each and why; edge-certs list shows them): the rest was published',
     );
     this.add(
       'TruststoreWarnings',

@@ -114,6 +114,29 @@ export function entryFromItem(item: Item): RegistryEntry | undefined {
   };
 }
 
+/**
+ * An item that claims to be an active self-signed certificate (it would feed the truststore) but lacks
+ * an attribute a certificate entry needs, so {@link entryFromItem} cannot read it. Reported, never
+ * silently skipped: the truststore leaves it out and says why.
+ */
+export interface IncompleteEntry {
+  readonly thumbprint: string;
+  readonly subject?: string;
+  /** The attributes it lacks, e.g. `['subject']`. */
+  readonly missing: readonly string[];
+}
+
+/** The item as an {@link IncompleteEntry}, when it is an active self-signed one lacking attributes. */
+export function incompleteEntryFromItem(item: Item): IncompleteEntry | undefined {
+  const thumbprint = str(item, REGISTRY_KEY);
+  const verdict = verdictFromItem(item);
+  if (!thumbprint || thumbprint.startsWith(SUBJECT_GUARD_PREFIX) || entryFromItem(item)) return undefined;
+  if (verdict?.kind !== 'self-signed' || verdict.status !== 'active') return undefined;
+  const missing = [A.subject, A.notAfter].filter((name) => str(item, name) === undefined);
+  const subject = str(item, A.subject);
+  return { thumbprint, missing, ...(subject !== undefined ? { subject } : {}) };
+}
+
 /** The DynamoDB item of an entry. */
 export function itemFromEntry(entry: RegistryEntry): Item {
   const item: Item = {

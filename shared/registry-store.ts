@@ -17,15 +17,17 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
-import { inspectCertificate, kindOf, type InspectedCertificate } from './certificate';
+import { kindOf, type InspectedCertificate } from './certificate';
 import {
   REGISTRY_ATTRIBUTES as A,
   REGISTRY_KEY,
   REGISTRY_TTL_ATTRIBUTE,
   SUBJECT_GUARD_PREFIX,
   entryFromItem,
+  incompleteEntryFromItem,
   itemFromEntry,
   ttlFor,
+  type IncompleteEntry,
   type Item,
   type RegistryEntry,
   type RegistryStatus,
@@ -38,9 +40,22 @@ import type { CertificateKind } from './certificate';
  */
 export const GUARD_STALE_MS = 60_000;
 
-/** Every certificate entry of the registry (paginated, consistent Scan; guard items skipped). */
-export async function scanRegistry(client: DynamoDBClient, tableName: string): Promise<RegistryEntry[]> {
+/** The registry as the truststore sees it: its certificate entries, and the active self-signed items it cannot read. */
+export interface RegistryContents {
+  readonly entries: readonly RegistryEntry[];
+  readonly incomplete: readonly IncompleteEntry[];
+}
+
+/**
+ * Every certificate entry of the registry (paginated, consistent Scan; guard items skipped), and the
+ * active self-signed items too incomplete to be entries.
+ */
+export async function scanRegistryContents(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<RegistryContents> {
   const entries: RegistryEntry[] = [];
+  const incomplete: IncompleteEntry[] = [];
   let startKey: Item | undefined;
   do {
     const page = await client.send(
@@ -49,29 +64,19 @@ export async function scanRegistry(client: DynamoDBClient, tableName: string): P
     for (const item of page.Items ?? []) {
       const entry = entryFromItem(item);
       if (entry) entries.push(entry);
+      else {
+        const partial = incompleteEntryFromItem(item);
+        if (partial) incomplete.push(partial);
+      }
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return entries;
+  return { entries, incomplete };
 }
 
-/** PEMs of active self-signed entries whose certificate is not expired at `now` (expired ones would make the truststore fail). */
-export function activeSelfSignedPems(entries: readonly RegistryEntry[], now: Date = new Date()): string[] {
-  return entries
-    .filter((entry) => entry.kind === 'self-signed' && entry.status === 'active' && entry.pem !== undefined)
-    .filter((entry) => {
-      try {
-        return inspectCertificate(entry.pem as string).notAfter.getTime() >= now.getTime();
-      } catch {
-        return true; // unparsable: keep it, so the truststore checks refuse loudly instead of dropping it
-      }
-    })
-    .sort((a, b) => (a.subject === b.subject ? cmp(a.thumbprint, b.thumbprint) : cmp(a.subject, b.subject)))
-    .map((entry) => entry.pem as string);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Every certificate entry of the registry (paginated, consistent Scan; guard items skipped). */
+export async function scanRegistry(client: DynamoDBClient, tableName: string): Promise<RegistryEntry[]> {
+  return [...(await scanRegistryContents(client, tableName)).entries];
 }
 
 /** The guard item key of a subject DN. */

@@ -6,7 +6,15 @@ import {
   type InspectedCertificate,
 } from '../../shared/certificate';
 import { REGISTRY_STATUSES, isRegistryStatus, type RegistryEntry } from '../../shared/registry-model';
-import { getEntry, removeEntry, revokeEntry, scanRegistry } from '../../shared/registry-store';
+import {
+  getEntry,
+  removeEntry,
+  revokeEntry,
+  scanRegistryContents,
+  type RegistryContents,
+} from '../../shared/registry-store';
+import { assembleFromRegistry, type Exclusion } from '../../shared/truststore-registry';
+import { CA_HELP, CA_OPTION, caBundleView } from '../truststore-view';
 import { AUTH0_CLIENT_HELP, AUTH0_CLIENT_OPTION, auth0ClientOf, offboardInAuth0 } from '../auth0/sync';
 import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
@@ -170,7 +178,35 @@ export const removeCommand: Command = {
   },
 };
 
-function printEntry(ctx: Context, entry: RegistryEntry): void {
+/**
+ * The registry entries the truststore leaves out and why, by thumbprint (the builder's rule against the
+ * CA bundle in view), or undefined when no CA bundle is in view.
+ */
+async function exclusionsInView(
+  ctx: Context,
+  caFile: string | undefined,
+  contents: RegistryContents,
+): Promise<
+  { readonly byThumbprint: Map<string, Exclusion>; readonly all: readonly Exclusion[] } | undefined
+> {
+  const view = await caBundleView(ctx, caFile, contents.entries);
+  if (!view) return undefined;
+  const built = assembleFromRegistry(view.pem, contents, { now: ctx.now(), bundleName: view.bundleName });
+  if (!built.ok) {
+    ctx.err(
+      `edge-certs: note: ${view.bundleName} itself fails the truststore checks (${built.errors.map((e) => e.message).join('; ')})`,
+    );
+  }
+  return { byThumbprint: new Map(built.excluded.map((e) => [e.thumbprint, e])), all: built.excluded };
+}
+
+function exclusionField(exclusion: Exclusion | undefined): {
+  truststoreExclusion?: { code: string; reason: string };
+} {
+  return exclusion ? { truststoreExclusion: { code: exclusion.code, reason: exclusion.reason } } : {};
+}
+
+function printEntry(ctx: Context, entry: RegistryEntry, truststore?: string): void {
   const rows: [string, string | undefined][] = [
     ['thumbprint', entry.thumbprint],
     ['kind', entry.kind],
@@ -184,6 +220,7 @@ function printEntry(ctx: Context, entry: RegistryEntry): void {
       'deleted after',
       entry.expiresAt !== undefined ? `${new Date(entry.expiresAt * 1000).toISOString()} (TTL)` : undefined,
     ],
+    ['truststore', truststore],
   ];
   for (const [name, value] of rows) if (value !== undefined) ctx.out(`${name.padEnd(14)}${value}`);
   if (entry.pem) ctx.out(entry.pem.trimEnd());
@@ -193,23 +230,47 @@ export const showCommand: Command = {
   name: 'show',
   usage: 'edge-certs show (--cert FILE | --thumbprint T) [--json]',
   summary: 'print the entry; exit 1 when there is none',
-  details: [...TARGET_HELP, '  --json            print the entry as one JSON object'],
-  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
+  details: [
+    'For an active self-signed entry, with the CA bundle in view: whether the truststore holds it, or',
+    'leaves it out and why.',
+    '',
+    ...TARGET_HELP,
+    '  --json            print the entry as one JSON object',
+    ...CA_HELP,
+  ],
+  options: { ...TARGET_OPTIONS, json: { type: 'boolean' }, ...CA_OPTION },
   usesRegistry: true,
   async run(ctx, values) {
     const t = target(ctx, 'show', values);
-    const entry = await getEntry(ctx.dynamodb(), await ctx.table(), t.thumbprint);
+    const table = await ctx.table();
+    const entry = await getEntry(ctx.dynamodb(), table, t.thumbprint);
     if (!entry) {
       ctx.err(`edge-certs: show: no registry entry for ${t.label}`);
       return EXIT_FAILURE;
     }
-    if (values.json) ctx.out(JSON.stringify(entry, null, 2));
-    else printEntry(ctx, entry);
+    const feedsTruststore = entry.kind === 'self-signed' && entry.status === 'active';
+    const exclusions = feedsTruststore
+      ? await exclusionsInView(
+          ctx,
+          values.ca as string | undefined,
+          await scanRegistryContents(ctx.dynamodb(), table),
+        )
+      : undefined;
+    const exclusion = exclusions?.byThumbprint.get(entry.thumbprint);
+    if (values.json) ctx.out(JSON.stringify({ ...entry, ...exclusionField(exclusion) }, null, 2));
+    else {
+      const truststore = exclusions
+        ? exclusion
+          ? `LEFT OUT: ${exclusion.reason}`
+          : 'in the truststore'
+        : undefined;
+      printEntry(ctx, entry, truststore);
+    }
     return EXIT_OK;
   },
 };
 
-function table(rows: readonly (readonly string[])[]): string[] {
+function tableLines(rows: readonly (readonly string[])[]): string[] {
   const widths =
     rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) =>
@@ -229,12 +290,17 @@ export const listCommand: Command = {
     '  --kind K          self-signed or ca-signed',
     '  --status S        active or revoked',
     '  --json            print one JSON array of entries (with their PEMs)',
+    ...CA_HELP,
+    '',
+    'With the CA bundle in view, the entries the truststore leaves out are listed after the table, each',
+    'with the reason (with --json: a truststoreExclusion field).',
   ],
   options: {
     'client-id': { type: 'string' },
     kind: { type: 'string' },
     status: { type: 'string' },
     json: { type: 'boolean' },
+    ...CA_OPTION,
   },
   usesRegistry: true,
   async run(ctx, values) {
@@ -247,17 +313,35 @@ export const listCommand: Command = {
     if (status !== undefined && !isRegistryStatus(status)) {
       throw usageError(`list: --status ${status}: expected ${REGISTRY_STATUSES.join(' or ')}`);
     }
-    const entries = (await scanRegistry(ctx.dynamodb(), await ctx.table()))
+    const contents = await scanRegistryContents(ctx.dynamodb(), await ctx.table());
+    const exclusions = await exclusionsInView(ctx, values.ca as string | undefined, contents);
+    const entries = [...contents.entries]
       .filter((e) => kind === undefined || e.kind === kind)
       .filter((e) => status === undefined || e.status === status)
       .filter((e) => clientId === undefined || e.clientId === clientId)
       .sort((a, b) => a.kind.localeCompare(b.kind) || a.subject.localeCompare(b.subject));
     if (values.json) {
-      ctx.out(JSON.stringify(entries, null, 2));
+      const annotated = entries.map((e) => ({
+        ...e,
+        ...exclusionField(exclusions?.byThumbprint.get(e.thumbprint)),
+      }));
+      ctx.out(JSON.stringify(annotated, null, 2));
       return EXIT_OK;
     }
+    // Items too incomplete to be entries show up here only (no filter can select them).
+    const filtered = kind !== undefined || status !== undefined || clientId !== undefined;
+    const shown = new Set(entries.map((e) => e.thumbprint));
+    const leftOut = (exclusions?.all ?? []).filter(
+      (e) => shown.has(e.thumbprint) || (!filtered && e.code === 'incomplete'),
+    );
+    const printLeftOut = (): void => {
+      if (leftOut.length === 0) return;
+      ctx.out(`left out of the truststore (${leftOut.length}):`);
+      for (const e of leftOut) ctx.out(`  ${e.thumbprint}  ${e.subject ?? '(no subject)'}: ${e.reason}`);
+    };
     if (entries.length === 0) {
       ctx.out('no entries');
+      printLeftOut();
       return EXIT_OK;
     }
     const rows = [
@@ -271,8 +355,9 @@ export const listCommand: Command = {
         e.subject,
       ]),
     ];
-    for (const line of table(rows)) ctx.out(line);
+    for (const line of tableLines(rows)) ctx.out(line);
     ctx.out(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`);
+    printLeftOut();
     return EXIT_OK;
   },
 };

@@ -14,6 +14,8 @@ import type { Context } from '../context';
 import { CliError, EXIT_OK, EXIT_USAGE } from '../errors';
 import { describe, expandCertificatePaths, readCertificateFile } from '../files';
 import { afterRegister } from '../next-steps';
+import { CA_HELP, CA_OPTION, caBundleView, withoutCertificate } from '../truststore-view';
+import { truststoreObjection } from '../../shared/truststore-registry';
 import type { Command, Values } from './spec';
 
 type Outcome = 'written' | 'unchanged' | 'refused';
@@ -94,6 +96,8 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
   if (auth0Client !== undefined && files.length !== 1)
     throw new CliError(EXIT_USAGE, `${command}: --auth0-client takes exactly one certificate file`);
   const table = await ctx.table();
+  // A self-signed certificate must be one the truststore takes: checked up front when the CA bundle is in view.
+  const view = mode === REGISTER ? await caBundleView(ctx, values.ca as string | undefined) : undefined;
   const many = files.length > 1;
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, refused: 0 };
   const refusals: string[] = [];
@@ -119,6 +123,17 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
     if (errors.length > 0) {
       refuse(`${name}: ${errors.map((f) => f.message).join('; ')}`);
       continue;
+    }
+    if (view) {
+      // The builder would leave it out (its subject DN is a CA's, …): refused now rather than published never.
+      const objection = truststoreObjection(withoutCertificate(view, cert.thumbprint), cert, {
+        now: ctx.now(),
+        bundleName: view.bundleName,
+      });
+      if (objection) {
+        refuse(`${name}: the truststore would leave it out: ${objection.reason}`);
+        continue;
+      }
     }
     // Auth0 is checked before the edge is written, and completed after it (cli/auth0/sync.ts).
     const auth0 =
@@ -187,6 +202,8 @@ export const registerCommand: Command = {
     'subject DN is already registered, or whose client-certificate header would exceed 4096 bytes.',
     'A CA:TRUE self-signed certificate is registered with a warning: the edge rejects what it signs.',
     'Registering the very same certificate again changes nothing (exit 0; exit 2 if it is revoked).',
+    'With the CA bundle in view (--ca, or the deployed truststore), one the truststore would leave out',
+    "(its subject DN is a CA's, for example) is refused too.",
     '',
     '  --cert FILE|DIR   PEM or DER file, one certificate each; a directory takes its *.pem, *.crt,',
     '                    *.cer and *.der files; repeat for more (progress and a summary are printed)',
@@ -196,8 +213,9 @@ export const registerCommand: Command = {
     "                    under self_signed_tls_client_auth, next to the client's other credentials;",
     "                    if Auth0 fails, this run's writes are undone on both sides",
     ...AUTH0_SWITCH_HELP,
+    ...CA_HELP,
   ],
-  options: CERT_OPTIONS,
+  options: { ...CERT_OPTIONS, ...CA_OPTION },
   usesRegistry: true,
   run: (ctx, values) => run(REGISTER, ctx, values),
 };

@@ -2,9 +2,10 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';
-import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
+import { scanRegistryContents, type RegistryContents } from '../../shared/registry-store';
 import { errorCode, errorMessage } from '../../shared/errors';
-import { assembleTruststore, checkTruststore, type TruststoreResult } from '../../shared/truststore';
+import { checkTruststore, type TruststoreResult } from '../../shared/truststore';
+import { assembleFromRegistry } from '../../shared/truststore-registry';
 import { EXIT_OK, EXIT_USAGE, usageError } from '../errors';
 import type { Command } from './spec';
 
@@ -56,9 +57,10 @@ export const truststoreBuildCommand: Command = {
   usage: 'edge-certs truststore build --ca FILE [--out FILE] [--allow-public-ca] [--no-registry]',
   summary: 'write the truststore: the CA bundle plus every active self-signed certificate, checked',
   details: [
-    'Runs the checks of `truststore check` on the result and writes nothing when one fails (exit 2).',
-    'Expired self-signed entries are left out (and reported). The report goes to stdout, or to stderr',
-    'when the truststore itself goes to stdout (no --out).',
+    'Runs the checks of `truststore check` on the result. Like the truststore builder, it leaves out',
+    'each registry entry the checks would refuse (or an expired one), says which and why, and writes',
+    "the rest; a problem no single entry causes (the CA bundle's) writes nothing (exit 2). The report",
+    'goes to stdout, or to stderr when the truststore itself goes to stdout (no --out).',
     '',
     '  --ca FILE           PEM bundle of the trusted client CAs (roots and intermediates)',
     '  --out FILE          write the truststore here (default: stdout)',
@@ -82,20 +84,25 @@ export const truststoreBuildCommand: Command = {
     const caBundle = readText(caPath, ctx.cwd, 'CA bundle');
     const now = ctx.now();
 
-    let selfSigned: string[] = [];
+    let contents: RegistryContents = { entries: [], incomplete: [] };
+    let table: string | undefined;
     if (values['no-registry']) {
       print('registry: not read (--no-registry): the truststore holds the CA bundle only');
     } else {
-      const table = await ctx.table();
-      const entries = await scanRegistry(ctx.dynamodb(), table);
-      selfSigned = activeSelfSignedPems(entries, now);
-      const active = entries.filter((e) => e.kind === 'self-signed' && e.status === 'active').length;
-      const skipped = active - selfSigned.length;
+      table = await ctx.table();
+      contents = await scanRegistryContents(ctx.dynamodb(), table);
+    }
+    // The builder's rule: a registry entry the checks would refuse is left out, with its reason.
+    const result = assembleFromRegistry(caBundle, contents, { now, allowPublicCa });
+    if (table !== undefined) {
+      const left = result.excluded.length;
       print(
-        `registry ${table}: ${selfSigned.length} active self-signed certificate(s)${skipped > 0 ? `, ${skipped} expired one(s) left out` : ''}`,
+        `registry ${table}: ${result.included.length} active self-signed certificate(s)${left > 0 ? `, ${left} left out` : ''}`,
       );
     }
-    const result = assembleTruststore(caBundle, selfSigned, { now, allowPublicCa });
+    for (const e of result.excluded) {
+      print(`LEFT OUT ${e.code}: ${e.thumbprint} (${e.subject ?? 'no subject'}): ${e.reason}`);
+    }
     const status = report(print, result, allowPublicCa);
     if (status !== EXIT_OK) {
       print('truststore NOT written');

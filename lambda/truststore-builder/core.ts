@@ -31,8 +31,9 @@ import {
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
-import { activeSelfSignedPems, scanRegistry } from '../../shared/registry-store';
-import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
+import { scanRegistryContents } from '../../shared/registry-store';
+import type { TruststoreFinding } from '../../shared/truststore';
+import { assembleFromRegistry, type Exclusion } from '../../shared/truststore-registry';
 import { BuilderMetric } from '../../shared/contracts/truststore-builder';
 
 /** S3 user metadata key holding the SHA-256 (hex) of the truststore text (for operators reading the object). */
@@ -222,9 +223,25 @@ function findingData(finding: TruststoreFinding): Record<string, unknown> {
 }
 
 /**
+ * Logs each registry entry left out of the truststore with its reason, and counts those that are faults
+ * (alarmed): one bad registration is left out, it never blocks everyone else's.
+ */
+function reportExclusions(deps: BuilderDeps, excluded: readonly Exclusion[]): void {
+  for (const exclusion of excluded) {
+    const data = { ...exclusion };
+    if (exclusion.fault) deps.log.error('registry entry left out of the truststore', data);
+    else deps.log.info('registry entry left out of the truststore', data);
+  }
+  const faults = excluded.filter((exclusion) => exclusion.fault).length;
+  if (faults > 0) deps.metrics.count(BuilderMetric.Exclusions, faults);
+}
+
+/**
  * Assembles and checks the truststore and publishes it when it passed: a new object version when it
- * differs from the recorded one, and in every case a new publication record (compare-and-set). Publishes
- * nothing on any error: the live truststore is never replaced by a broken one.
+ * differs from the recorded one, and in every case a new publication record (compare-and-set). A registry
+ * entry the checks would refuse is left out (shared/truststore-registry.ts) and the rest is published;
+ * what no single entry causes (a CA bundle problem) publishes nothing: the live truststore is never
+ * replaced by a broken one.
  */
 export async function buildTruststore(deps: BuilderDeps): Promise<BuildOutcome> {
   const sleep = deps.sleep ?? defaultSleep;
@@ -239,11 +256,14 @@ export async function buildTruststore(deps: BuilderDeps): Promise<BuildOutcome> 
     const current = read.kind === 'found' ? read.state : undefined;
     // Scanned AFTER the record was read: what this build publishes is at least as new as what it replaces.
     const now = deps.now?.() ?? new Date();
-    const entries = await scanRegistry(deps.dynamodb, deps.tableName);
-    const selfSigned = activeSelfSignedPems(entries, now);
-    const result = assembleTruststore(deps.caBundlePem, selfSigned, { now });
+    const result = assembleFromRegistry(
+      deps.caBundlePem,
+      await scanRegistryContents(deps.dynamodb, deps.tableName),
+      { now },
+    );
 
     if (!result.ok) {
+      reportExclusions(deps, result.excluded);
       for (const w of result.warnings) deps.log.warn('truststore check warning', findingData(w));
       if (result.warnings.length > 0) deps.metrics.count(BuilderMetric.Warnings, result.warnings.length);
       for (const error of result.errors) deps.log.error('truststore check error', findingData(error));
@@ -256,7 +276,7 @@ export async function buildTruststore(deps: BuilderDeps): Promise<BuildOutcome> 
     }
 
     const hash = sha256(result.pem);
-    const summary = { sha256: hash, certificates: result.certificates, selfSigned: selfSigned.length };
+    const summary = { sha256: hash, certificates: result.certificates, selfSigned: result.included.length };
     const unchanged = current !== undefined && current.sha256 === hash;
     const versionId = unchanged ? current.versionId : await putTruststoreVersion(deps, result.pem, hash);
     const record: PublishedTruststore = {
@@ -266,6 +286,7 @@ export async function buildTruststore(deps: BuilderDeps): Promise<BuildOutcome> 
       claim: randomUUID(),
     };
     if (await writeState(deps, record, read)) {
+      reportExclusions(deps, result.excluded);
       for (const w of result.warnings) deps.log.warn('truststore check warning', findingData(w));
       if (result.warnings.length > 0) deps.metrics.count(BuilderMetric.Warnings, result.warnings.length);
       if (unchanged) {

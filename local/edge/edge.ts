@@ -13,8 +13,9 @@ import { LOCAL_EDGE_DEFAULTS } from '../../shared/contracts/local-edge';
 import { PROXY_ENV } from '../../shared/contracts/proxy';
 import { POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
 import { inspectCertificate } from '../../shared/certificate';
-import { activeSelfSignedPems, registerSelfSigned, scanRegistry } from '../../shared/registry-store';
-import { assembleTruststore, type TruststoreFinding } from '../../shared/truststore';
+import { registerSelfSigned, scanRegistryContents } from '../../shared/registry-store';
+import type { TruststoreFinding } from '../../shared/truststore';
+import { assembleFromRegistry, type Exclusion } from '../../shared/truststore-registry';
 import {
   createRegistryTable,
   LOCAL_REGION,
@@ -127,6 +128,13 @@ function describeFindings(findings: readonly TruststoreFinding[]): string {
   return findings.map((f) => `  - ${f.message}`).join('\n');
 }
 
+/** The registry entries the truststore leaves out, one line each (what `edge-certs list` shows too). */
+function describeExclusions(excluded: readonly Exclusion[]): string {
+  if (excluded.length === 0) return '';
+  const lines = excluded.map((e) => `  - ${e.thumbprint}${e.subject ? ` (${e.subject})` : ''}: ${e.reason}`);
+  return `truststore: ${excluded.length} registry entr${excluded.length === 1 ? 'y' : 'ies'} left out:\n${lines.join('\n')}`;
+}
+
 /** A short decision label for the terminal log. */
 function decisionOf(record: RequestRecord, upstream: Upstream | undefined): string {
   if (record.handlerError) return `handler error: ${record.handlerError}`;
@@ -205,13 +213,16 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         secretsManager: { ...local, endpoint: secrets.endpoint },
       }).apiGatewayHandler;
 
+    // The builder's rule (shared/truststore-registry.ts): a bad entry is left out, the rest goes in.
     const assemble = async () =>
-      assembleTruststore(caBundlePem, activeSelfSignedPems(await scanRegistry(dynamo, tableName)));
+      assembleFromRegistry(caBundlePem, await scanRegistryContents(dynamo, tableName));
     const first = await assemble();
     if (!first.ok) {
       throw new Error(`the truststore cannot be assembled:\n${describeFindings(first.errors)}`);
     }
     if (first.warnings.length) log(`truststore warnings:\n${describeFindings(first.warnings)}`);
+    let lastExclusions = describeExclusions(first.excluded);
+    if (lastExclusions) log(lastExclusions);
     let current = { pem: first.pem, certificates: first.certificates };
 
     const [serverCert, serverKey] = await Promise.all([
@@ -253,6 +264,9 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         return false;
       }
       lastProblem = '';
+      const exclusions = describeExclusions(result.excluded);
+      if (exclusions !== lastExclusions && exclusions) log(exclusions);
+      lastExclusions = exclusions;
       if (result.pem === current.pem) return false;
       server.setTruststore(result.pem);
       current = { pem: result.pem, certificates: result.certificates };

@@ -26,6 +26,8 @@ export enum BuilderMetric {
   Warnings = 'TruststoreWarnings',
   /** A new truststore version was written. */
   Published = 'TruststorePublished',
+  /** Registry entries left out of the truststore because of a fault of theirs (not expiry). Alarmed. */
+  Exclusions = 'TruststoreExclusions',
 }
 
 /**

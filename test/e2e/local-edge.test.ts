@@ -9,6 +9,7 @@
 import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
 import { redactingEcho, startLocalEdge, type LocalEdge } from '../../local/edge/edge';
 import { readFileSync } from 'node:fs';
+import { inspectCertificate } from '../../shared/certificate';
 import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
 import { edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';
 import { useTemplateIam } from '../support/iam';
@@ -25,6 +26,8 @@ const HANDSHAKE_REFUSED = /alert|ECONNRESET|socket hang up|EPIPE/;
 const CURL_HANDSHAKE_FAILURES = [35, 52, 56];
 
 let tmp: TempDir;
+/** The edge's terminal lines. */
+const edgeLog: string[] = [];
 let pki: TestPki;
 let edge: LocalEdge;
 let serverCa: string;
@@ -59,6 +62,7 @@ beforeAll(async () => {
     caFile,
     apiKey: 'e2e-api-key-0123456789',
     refreshIntervalMs: 0,
+    log: (line) => edgeLog.push(line),
     // No deadline a busy machine could hit: a 503 or 504 here would be the machine, not the edge.
     handlerEnv: {
       REGISTRY_CACHE_TTL_SECONDS: '1',
@@ -282,6 +286,43 @@ describe('the registry drives the truststore without a restart', () => {
     // The refreshed truststore no longer holds the certificate: the handshake fails.
     expect(await edge.refreshTruststore()).toBe(true);
     await expect(call(selfSigned)).rejects.toThrow(HANDSHAKE_REFUSED);
+  });
+
+  it('a registration whose subject DN is a CA’s is left out with its reason; a later registration still passes the handshake', async () => {
+    // Registered through the CLI without a CA bundle in view (nothing can object up front).
+    const impostor = await createCertificate({ subject: pki.root.subject });
+    await save('impostor', impostor);
+    expect(
+      await edgeCerts(edge.registryEndpoint, [
+        'register',
+        '--cert',
+        files.impostor!.cert,
+        '--table',
+        edge.tableName,
+      ]),
+    ).toMatchObject({ code: 0 });
+    const later = await createCertificate({ subject: 'CN=E2E later registration' });
+    await save('later', later);
+    expect(
+      await edgeCerts(edge.registryEndpoint, [
+        'register',
+        '--cert',
+        files.later!.cert,
+        '--table',
+        edge.tableName,
+      ]),
+    ).toMatchObject({ code: 0 });
+
+    expect(await edge.refreshTruststore()).toBe(true);
+
+    expect((await call(later)).status).toBe(200);
+    await expect(call(impostor)).rejects.toThrow(HANDSHAKE_REFUSED);
+    const thumbprint = inspectCertificate(impostor.pem).thumbprint;
+    expect(edgeLog.join('\n')).toMatch(
+      new RegExp(
+        `left out:\\n(.*\\n)*  - ${thumbprint.replace(/[-]/g, '\\-')} \\(.*\\): has the same subject DN as the CA bundle's certificate`,
+      ),
+    );
   });
 
   it('a leaf signed by a registered CA:TRUE self-signed certificate passes the handshake but gets 401', async () => {

@@ -424,7 +424,7 @@ describe('truststore builder', () => {
 });
 
 describe('alarms', () => {
-  it('alarm on proxy errors, throttles, API 5xx, builder failures/errors and truststore warnings, all to the topic', () => {
+  it('alarm on proxy errors, throttles, API 5xx, builder failures/errors, left-out registry entries and truststore warnings, all to the topic', () => {
     const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(
       (a) =>
         (a as { Properties: { MetricName: string; Namespace: string; AlarmActions: unknown[] } }).Properties,
@@ -435,14 +435,17 @@ describe('alarms', () => {
       'AWS/Lambda/Errors',
       'AWS/Lambda/Throttles',
       'CustomerEdge/TruststoreBuildFailures',
+      'CustomerEdge/TruststoreExclusions',
       'CustomerEdge/TruststoreWarnings',
     ]);
     const topic = onlyResource(t, 'AWS::SNS::Topic');
     for (const m of metrics) expect(m.AlarmActions).toEqual([{ Ref: topic.id }]);
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'TruststoreBuildFailures',
-      Dimensions: [{ Name: 'service', Value: 'truststore-builder' }],
-    });
+    for (const metricName of ['TruststoreBuildFailures', 'TruststoreExclusions']) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'truststore-builder' }],
+      });
+    }
   });
 
   it('topic: KMS-encrypted and TLS-only; email subscription only when alarmEmail is given', () => {

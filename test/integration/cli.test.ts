@@ -4,7 +4,8 @@
  * `npx edge-certs` entry); the rest calls the same `main` in-process with an injected registry client.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { startCloudFormationStandIn, type CloudFormationStandIn } from '../../st
 import { createCertificate, createTestPki, type TestPki } from '../../stand-ins/pki';
 import { opensslSelfSigned } from '../../stand-ins/openssl';
 import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
+import { startS3Server, type S3Server } from '../../stand-ins/s3-server';
 import {
   LOCAL_REGION,
   createRegistryTable,
@@ -48,8 +50,13 @@ interface Run {
   readonly stderr: string;
 }
 
+const DEPLOYED_BUCKET = 'deployed-truststore';
+
 /** `main` in-process, against the test's dynalite. */
-async function cli(args: string[], options: { now?: Date; env?: Record<string, string> } = {}): Promise<Run> {
+async function cli(
+  args: string[],
+  options: { now?: Date; env?: Record<string, string>; s3?: () => S3Client } = {},
+): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
@@ -59,6 +66,7 @@ async function cli(args: string[], options: { now?: Date; env?: Record<string, s
     cwd: dir,
     ...(options.now ? { now: () => options.now as Date } : {}),
     dynamodb: () => server.client(OPERATOR),
+    ...(options.s3 ? { s3: options.s3 } : {}),
     cloudformation: () =>
       new CloudFormationClient({ endpoint: cfn.endpoint, region: LOCAL_REGION, credentials: OPERATOR }),
   });
@@ -124,7 +132,11 @@ beforeEach(async () => {
 });
 
 beforeAll(async () => {
-  cfn = await startCloudFormationStandIn({ CustomerEdge: { RegistryTableName: 'registry-from-stack' } });
+  cfn = await startCloudFormationStandIn({
+    CustomerEdge: { RegistryTableName: 'registry-from-stack' },
+    // A deployed stack whose truststore object the CLI can read (s3rver, started where it is used).
+    WithTruststore: { TruststoreBucketName: DEPLOYED_BUCKET },
+  });
 });
 
 afterAll(async () => {
@@ -665,6 +677,120 @@ describe('revoke, remove, show, list', () => {
   });
 });
 
+describe('entries the truststore leaves out (issue 12: one bad registration must not freeze the TLS layer)', () => {
+  let s3: S3Server;
+  beforeAll(async () => {
+    s3 = await startS3Server([DEPLOYED_BUCKET]);
+  });
+  afterAll(async () => {
+    await s3.close();
+  });
+
+  /** The deployed truststore object: the CA bundle plus these registered certificates. */
+  async function deploy(...registered: string[]): Promise<void> {
+    const body = pki.caBundlePem + registered.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    await s3
+      .client()
+      .send(new PutObjectCommand({ Bucket: DEPLOYED_BUCKET, Key: 'truststore.pem', Body: body }));
+  }
+
+  it('register --ca refuses up front a self-signed certificate whose subject DN is a CA’s; an ordinary one is registered', async () => {
+    const clash = await selfSigned('ca-clash.pem', 'CN=Cli Issuing CA, O=Cli');
+    const fine = await selfSigned('ca-fine.pem', 'CN=ca fine');
+    const run = await cli(['register', '--ca', 'ca-bundle.pem', '--cert', clash, '--cert', fine]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /refused ca-clash\.pem \(CN=Cli Issuing CA, O=Cli, .*\): the truststore would leave it out: has the same subject DN as the CA bundle's certificate CN=Cli Issuing CA, O=Cli$/m,
+    );
+    expect((await listJson()).map((e) => e.subject)).toEqual(['CN=ca fine']);
+  });
+
+  it('register without --ca checks against the deployed truststore (stack output, S3 object)', async () => {
+    const registered = await selfSigned('deployed-ok.pem', 'CN=deployed ok');
+    expect((await cli(['register', '--cert', registered])).code).toBe(0);
+    await deploy(registered);
+    const clash = await selfSigned('deployed-clash.pem', 'CN=Cli Root CA, O=Cli');
+    const again = await cli(['--stack', 'WithTruststore', 'register', '--cert', registered], {
+      s3: () => s3.client(),
+    });
+    expect(again.code).toBe(0); // a registered certificate is no objection to itself
+    const run = await cli(['--stack', 'WithTruststore', 'register', '--cert', clash], {
+      s3: () => s3.client(),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `the truststore would leave it out: has the same subject DN as the deployed truststore (s3://${DEPLOYED_BUCKET}/truststore.pem)'s certificate CN=Cli Root CA, O=Cli`,
+    );
+  });
+
+  it('list and show name each entry the truststore leaves out, and why (--ca, or the deployed truststore)', async () => {
+    const good = await selfSigned('lo-good.pem', 'CN=lo good');
+    expect((await cli(['register', '--cert', good])).code).toBe(0);
+    // Registered before anything could object: a clash with a CA, an entry whose PEM is gone, an item
+    // without subject (written straight to the table, as an old tool or a hand edit would).
+    const clash = await selfSigned('lo-clash.pem', 'CN=Cli Root CA, O=Cli');
+    expect((await cli(['register', '--cert', clash])).code).toBe(0);
+    const client = server.client();
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          thumbprint: { S: 'n'.repeat(43) },
+          kind: { S: 'self-signed' },
+          status: { S: 'active' },
+          subject: { S: 'CN=no pem' },
+          notAfter: { S: inDays(30).toISOString() },
+        },
+      }),
+    );
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { thumbprint: { S: 's'.repeat(43) }, kind: { S: 'self-signed' }, status: { S: 'active' } },
+      }),
+    );
+
+    const list = await cli(['list', '--ca', 'ca-bundle.pem']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^left out of the truststore \(3\):$/m);
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^  ${thumbprintOf(readFileSync(join(dir, clash), 'utf8'))}  CN=Cli Root CA, O=Cli: has the same subject DN as the CA bundle's certificate CN=Cli Root CA, O=Cli$`,
+        'm',
+      ),
+    );
+    expect(list.stdout).toMatch(new RegExp(`^  ${'n'.repeat(43)}  CN=no pem: the entry has no PEM`, 'm'));
+    expect(list.stdout).toMatch(
+      new RegExp(`^  ${'s'.repeat(43)}  \\(no subject\\): the entry has no subject and no notAfter`, 'm'),
+    );
+    expect(list.stdout).not.toMatch(/CN=lo good:/);
+
+    const json = JSON.parse((await cli(['list', '--ca', 'ca-bundle.pem', '--json'])).stdout) as Array<
+      RegistryEntry & { truststoreExclusion?: { code: string } }
+    >;
+    expect(Object.fromEntries(json.map((e) => [e.subject, e.truststoreExclusion?.code]))).toEqual({
+      'CN=Cli Root CA, O=Cli': 'duplicate-subject',
+      'CN=no pem': 'missing-pem',
+      'CN=lo good': undefined,
+    });
+
+    const shown = await cli(['show', '--ca', 'ca-bundle.pem', '--cert', clash]);
+    expect(shown.stdout).toMatch(
+      /^truststore {4}LEFT OUT: has the same subject DN as the CA bundle's certificate/m,
+    );
+    const fine = await cli(['show', '--ca', 'ca-bundle.pem', '--cert', good]);
+    expect(fine.stdout).toMatch(/^truststore {4}in the truststore$/m);
+
+    // The same from the deployed truststore (it holds the CA bundle and the good entry).
+    await deploy(good);
+    const deployed = await cli(['--stack', 'WithTruststore', 'list'], { s3: () => s3.client() });
+    expect(deployed.stdout).toMatch(/^left out of the truststore \(3\):$/m);
+    expect(deployed.stdout).toContain(
+      "has the same subject DN as the CA bundle's certificate CN=Cli Root CA, O=Cli",
+    );
+  });
+});
+
 describe('truststore build', () => {
   it('writes the CA bundle plus active, unexpired self-signed certificates, with a summary', async () => {
     const active = await selfSigned('ts-active.pem', 'CN=ts active');
@@ -685,9 +811,8 @@ describe('truststore build', () => {
     expect(run.code).toBe(0);
     const written = readFileSync(join(dir, 'truststore.pem'), 'utf8');
     expect(written).toBe(pki.caBundlePem + readFileSync(join(dir, active), 'utf8'));
-    expect(run.stdout).toContain(
-      `registry ${table}: 1 active self-signed certificate(s), 1 expired one(s) left out`,
-    );
+    expect(run.stdout).toContain(`registry ${table}: 1 active self-signed certificate(s), 1 left out`);
+    expect(run.stdout).toMatch(/^LEFT OUT expired: .* \(CN=ts expired\): expired on /m);
     expect(run.stdout).toMatch(
       new RegExp(
         `^truststore: 3 certificates, ${Buffer.byteLength(written)} bytes, earliest expiry \\d{4}-.* \\(CN=ts active\\)$`,
@@ -704,14 +829,26 @@ describe('truststore build', () => {
     expect(run.stderr).toContain('result: OK');
   });
 
-  it('refuses (exit 2) and writes nothing when a check fails', async () => {
+  it('leaves out a registry entry the checks refuse (its subject DN is a CA’s), says why, and writes the rest', async () => {
     const clash = await selfSigned('clash.pem', 'CN=Cli Root CA, O=Cli');
+    const fine = await selfSigned('fine.pem', 'CN=fine');
     await cli(['register', '--cert', clash]);
-    const run = await cli(['truststore', 'build', '--ca', 'ca-bundle.pem', '--out', 'refused.pem']);
-    expect(run.code).toBe(2);
+    await cli(['register', '--cert', fine]);
+    const run = await cli(['truststore', 'build', '--ca', 'ca-bundle.pem', '--out', 'partial.pem']);
+    expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^ERROR {3}duplicate-subject: certificate #3 \(CN=Cli Root CA, O=Cli, thumbprint .*\) has the same subject DN as certificate #1$/m,
+      /^LEFT OUT duplicate-subject: \S+ \(CN=Cli Root CA, O=Cli\): has the same subject DN as the CA bundle's certificate CN=Cli Root CA, O=Cli$/m,
     );
+    expect(readFileSync(join(dir, 'partial.pem'), 'utf8')).toBe(
+      pki.caBundlePem + readFileSync(join(dir, fine), 'utf8'),
+    );
+  });
+
+  it('refuses (exit 2) and writes nothing when the CA bundle itself fails a check', async () => {
+    file('bad-bundle.pem', pki.caBundlePem + pki.leaf.pem);
+    const run = await cli(['truststore', 'build', '--ca', 'bad-bundle.pem', '--out', 'refused.pem']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/^ERROR {3}not-a-ca: certificate #3 /m);
     expect(run.stdout).toContain('truststore NOT written');
     expect(existsSync(join(dir, 'refused.pem'))).toBe(false);
   });

@@ -4,17 +4,17 @@ import {
   REGISTRY_ATTRIBUTES as A,
   REGISTRY_KEY,
   REGISTRY_TTL_ATTRIBUTE,
+  itemFromEntry,
   ttlFor,
-  type RegistryEntry,
 } from '../../shared/registry-model';
 import {
   GUARD_STALE_MS,
-  activeSelfSignedPems,
   entryForCertificate,
   registerSelfSigned,
   removeEntry,
   revokeEntry,
   scanRegistry,
+  scanRegistryContents,
   subjectGuardKey,
 } from '../../shared/registry-store';
 import { createCertificate } from '../../stand-ins/pki';
@@ -56,6 +56,29 @@ describe('registry store on dynalite', () => {
       }),
     );
     expect(guard.Item?.[A.owner]?.S).toBe(a.thumbprint);
+  });
+
+  it('scanRegistryContents also reports active self-signed items too incomplete to be entries, never skips them silently', async () => {
+    const a = await cert('CN=contents a');
+    await registerSelfSigned(server.client(), table, a);
+    const ca = await cert('CN=contents ca-signed');
+    // Incomplete: an active self-signed item without subject/notAfter; a ca-signed one is not the truststore's business.
+    await server.client().send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          [REGISTRY_KEY]: { S: 'i'.repeat(43) },
+          [A.kind]: { S: 'self-signed' },
+          [A.status]: { S: 'active' },
+        },
+      }),
+    );
+    const withoutSubject = itemFromEntry(entryForCertificate(ca, 'ca-signed', 'active'));
+    delete withoutSubject[A.subject];
+    await server.client().send(new PutItemCommand({ TableName: table, Item: withoutSubject }));
+    const contents = await scanRegistryContents(server.client(), table);
+    expect(contents.entries.map((e) => e.thumbprint)).toEqual([a.thumbprint]);
+    expect(contents.incomplete).toEqual([{ thumbprint: 'i'.repeat(43), missing: ['subject', 'notAfter'] }]);
   });
 
   it('writes the TTL attribute on the entry and its guard: notAfter plus the grace period', async () => {
@@ -101,24 +124,5 @@ describe('registry store on dynalite', () => {
     const { Items } = await server.client().send(new ScanCommand({ TableName: table }));
     expect(Items ?? []).toEqual([]);
     expect(await removeEntry(server.client(), table, a.thumbprint)).toBeUndefined();
-  });
-});
-
-describe('activeSelfSignedPems', () => {
-  it('keeps active self-signed entries not expired at `now`, sorted by subject', async () => {
-    const b = await cert('CN=b');
-    const a = await cert('CN=a');
-    const soon = await cert('CN=soon', new Date(Date.now() + 2 * DAY));
-    const revoked = await cert('CN=revoked');
-    const caSigned = await cert('CN=ca');
-    const entries: RegistryEntry[] = [
-      entryForCertificate(b, 'self-signed', 'active'),
-      entryForCertificate(soon, 'self-signed', 'active'),
-      entryForCertificate(a, 'self-signed', 'active'),
-      entryForCertificate(revoked, 'self-signed', 'revoked'),
-      entryForCertificate(caSigned, 'ca-signed', 'active'),
-    ];
-    expect(activeSelfSignedPems(entries)).toEqual([a.pem, b.pem, soon.pem]);
-    expect(activeSelfSignedPems(entries, new Date(Date.now() + 3 * DAY))).toEqual([a.pem, b.pem]);
   });
 });

@@ -344,40 +344,75 @@ describe('truststore builder: dynalite registry + s3rver bucket (VersionId adapt
     expect(h.metrics.get(BuilderMetric.Published)).toBe(1);
   });
 
-  it('refuses a self-signed entry that duplicates a CA subject DN: publishes nothing, alarms, keeps the domain', async () => {
+  it('one bad registration does not freeze the others: each is left out with its reason, the rest is published, alarmed', async () => {
     const h = await harness();
     await syncTruststore(h.deps);
-    const live = await h.object();
     // Same subject DN as the root CA: API Gateway would refuse the whole truststore.
     const impostor = await createCertificate({ subject: pki.root.subject });
-    await h.add(entryOf(impostor, 'self-signed', 'active'));
-
-    const { build, domain } = await syncTruststore(h.deps);
-
-    expect(build.status).toBe('refused');
-    expect(build.status === 'refused' && build.errors.map((e) => e.code)).toContain('duplicate-subject');
-    expect(domain).toBeUndefined();
-    expect(await h.object()).toEqual(live);
-    expect(h.domainVersion()).toBe(live.versionId);
-    expect(h.metrics.get(BuilderMetric.Failures)).toBe(1);
-    expect(h.logs.some((l) => l.level === 'error' && l.message.startsWith('truststore refused'))).toBe(true);
-  });
-
-  it('refuses an active self-signed entry with a weak key (RSA 1024): publishes nothing', async () => {
-    const h = await harness();
-    await syncTruststore(h.deps);
-    const live = await h.object();
     const weak = await createCertificate({
       subject: 'CN=client-weak, O=Acme',
       key: { type: 'rsa', bits: 1024 },
     });
+    const garbage = await createCertificate({ subject: 'CN=client-garbage, O=Acme' });
+    const noPem = await createCertificate({ subject: 'CN=client-no-pem, O=Acme' });
+    await h.add(entryOf(impostor, 'self-signed', 'active'));
     await h.add(entryOf(weak, 'self-signed', 'active'));
+    await h.add({
+      ...entryOf(garbage, 'self-signed', 'active'),
+      pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+    });
+    await h.add({ ...entryOf(noPem, 'self-signed', 'active'), pem: undefined });
+    // An active self-signed item without subject and notAfter (not a readable entry at all).
+    await h.dynamodb.send(
+      new PutItemCommand({
+        TableName: h.deps.tableName,
+        Item: { thumbprint: { S: 'z'.repeat(43) }, kind: { S: 'self-signed' }, status: { S: 'active' } },
+      }),
+    );
+    // A later, good registration still reaches API Gateway.
+    const later = await createCertificate({ subject: 'CN=client-later, O=Acme' });
+    await h.add(entryOf(later, 'self-signed', 'active'));
+
+    const { build, domain } = await syncTruststore(h.deps);
+
+    expect(build.status).toBe('published');
+    const object = await h.object();
+    expect(thumbprintsIn(object.body)).toEqual([thumb(pki.root), thumb(pki.intermediate), thumb(later)]);
+    expect(domain?.updated).toBe(true);
+    expect(h.domainVersion()).toBe(object.versionId);
+    const left = h.logs.filter((l) => l.message === 'registry entry left out of the truststore');
+    expect(left.map((l) => [l.level, l.data?.thumbprint, l.data?.code])).toEqual(
+      expect.arrayContaining([
+        ['error', thumb(impostor), 'duplicate-subject'],
+        ['error', thumb(weak), 'weak-key'],
+        ['error', thumb(garbage), 'unparsable'],
+        ['error', thumb(noPem), 'missing-pem'],
+        ['error', 'z'.repeat(43), 'incomplete'],
+      ]),
+    );
+    expect(left).toHaveLength(5);
+    expect(String(left.find((l) => l.data?.code === 'duplicate-subject')?.data?.reason)).toContain(
+      "the CA bundle's certificate",
+    );
+    expect(h.metrics.get(BuilderMetric.Exclusions)).toBe(5);
+    expect(h.metrics.get(BuilderMetric.Failures)).toBeUndefined();
+  });
+
+  it('an expired registration is left out quietly (logged at info, not alarmed)', async () => {
+    const h = await harness();
+    const expired = await createCertificate({
+      subject: 'CN=client-expired, O=Acme',
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
+    await h.add(entryOf(expired, 'self-signed', 'active'));
 
     const { build } = await syncTruststore(h.deps);
 
-    expect(build.status === 'refused' && build.errors.map((e) => e.code)).toContain('weak-key');
-    expect(await h.object()).toEqual(live);
-    expect(h.metrics.get(BuilderMetric.Failures)).toBe(1);
+    expect(build.status).toBe('published');
+    expect(thumbprintsIn((await h.object()).body)).not.toContain(thumb(expired));
+    expect(h.logs.filter((l) => l.data?.code === 'expired').map((l) => l.level)).toEqual(['info']);
+    expect(h.metrics.get(BuilderMetric.Exclusions)).toBeUndefined();
   });
 
   it('s3rver as is (no versioning): throws and never points the domain at an unversioned object', async () => {
@@ -445,9 +480,13 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
     } as CloudFormationCustomResourceEvent;
   }
 
-  async function invoke(h: Harness, event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
+  async function invoke(
+    h: Harness,
+    event: CloudFormationCustomResourceEvent,
+    deps: BuilderDeps = h.deps,
+  ): Promise<CustomResourceResult> {
     const count = responses.length;
-    await createHandler(h.deps)(event);
+    await createHandler(deps)(event);
     expect(responses).toHaveLength(count + 1);
     return responses[count]!;
   }
@@ -481,13 +520,13 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
     expect(updated.Data?.VersionId).toBe(latest);
   });
 
+  // A CA bundle the checks refuse (a leaf in it): no registry entry causes it, so nothing is published.
+  const brokenBundle = (): string => pki.caBundlePem + pki.leaf.pem;
+
   it('Create with a truststore the checks refuse answers FAILED and publishes nothing', async () => {
     const h = await harness();
-    await h.add(
-      entryOf(await createCertificate({ subject: pki.intermediate.subject }), 'self-signed', 'active'),
-    );
 
-    const response = await invoke(h, cfnEvent('Create'));
+    const response = await invoke(h, cfnEvent('Create'), { ...h.deps, caBundlePem: brokenBundle() });
 
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toMatch(/truststore refused, nothing published/);
@@ -498,11 +537,8 @@ describe('truststore builder handler: CloudFormation custom resource (real respo
   it('Update with a truststore the checks refuse keeps the live version (SUCCESS, so a rollback cannot get stuck) and alarms', async () => {
     const h = await harness();
     const created = await invoke(h, cfnEvent('Create'));
-    await h.add(
-      entryOf(await createCertificate({ subject: pki.intermediate.subject }), 'self-signed', 'active'),
-    );
 
-    const response = await invoke(h, cfnEvent('Update'));
+    const response = await invoke(h, cfnEvent('Update'), { ...h.deps, caBundlePem: brokenBundle() });
 
     expect(response.Status).toBe('SUCCESS');
     expect(response.Data?.VersionId).toBe(created.Data?.VersionId);
