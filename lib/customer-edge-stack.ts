@@ -124,7 +124,8 @@ export class CustomerEdgeStack extends Stack {
     }
 
     // What an operator running `edge-certs` needs, and nothing more: the registry's items (register,
-    // list, revoke, remove; guard items included) and this stack's outputs (the CLI's default table).
+    // list, revoke, remove; guard items included), this stack's outputs (the CLI's default table), and
+    // the current truststore object (register, list and show check entries against what is published).
     const operators = new iam.ManagedPolicy(this, 'OperatorPolicy', {
       description: `Customer edge operators (edge-certs): the certificate registry of ${config.domainName}`,
       statements: [
@@ -137,6 +138,10 @@ export class CustomerEdgeStack extends Stack {
             'dynamodb:Scan',
           ],
           resources: [registry.table.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [truststore.bucket.arnForObjects(truststore.key)],
         }),
         new iam.PolicyStatement({
           actions: ['cloudformation:DescribeStacks'],

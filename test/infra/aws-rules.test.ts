@@ -183,7 +183,7 @@ describe('risk 6: the domain never gets a stale pinned truststore version from C
 });
 
 describe("the operators' policy (OperatorPolicyArn output)", () => {
-  it("allows exactly what edge-certs does: registry items and this stack's outputs (IAM evaluator)", async () => {
+  it("allows exactly what edge-certs does: registry items, this stack's outputs and reading the current truststore (IAM evaluator)", async () => {
     const template = await stackTemplate();
     const resolver = new TemplateResolver(template, { tableName: 'registry' });
     const policy = resolver.resolve(
@@ -213,6 +213,10 @@ describe("the operators' policy (OperatorPolicyArn output)", () => {
       expect(await may(`dynamodb:${action}`, table)).toBe('Allowed');
     }
     expect(await may('cloudformation:DescribeStacks', stack)).toBe('Allowed');
+    // register, list and show check entries against the published truststore: read it, nothing else.
+    expect(await may('s3:GetObject', 'arn:aws:s3:::truststore/truststore.pem')).toBe('Allowed');
+    expect(await may('s3:PutObject', 'arn:aws:s3:::truststore/truststore.pem')).not.toBe('Allowed');
+    expect(await may('s3:GetObject', 'arn:aws:s3:::truststore/truststore-state.json')).not.toBe('Allowed');
     expect(await may('dynamodb:DeleteTable', table)).not.toBe('Allowed');
     expect(await may('dynamodb:Scan', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/other`)).not.toBe(
       'Allowed',

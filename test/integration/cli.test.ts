@@ -51,6 +51,10 @@ interface Run {
 }
 
 const DEPLOYED_BUCKET = 'deployed-truststore';
+/** The stand-in's stacks and their outputs (read on every DescribeStacks, so a test may add one). */
+const stacks: Record<string, Record<string, string>> = {
+  CustomerEdge: { RegistryTableName: 'registry-from-stack' },
+};
 
 /** `main` in-process, against the test's dynalite. */
 async function cli(
@@ -132,11 +136,7 @@ beforeEach(async () => {
 });
 
 beforeAll(async () => {
-  cfn = await startCloudFormationStandIn({
-    CustomerEdge: { RegistryTableName: 'registry-from-stack' },
-    // A deployed stack whose truststore object the CLI can read (s3rver, started where it is used).
-    WithTruststore: { TruststoreBucketName: DEPLOYED_BUCKET },
-  });
+  cfn = await startCloudFormationStandIn(stacks);
 });
 
 afterAll(async () => {
@@ -682,6 +682,19 @@ describe('entries the truststore leaves out (issue 12: one bad registration must
   beforeAll(async () => {
     s3 = await startS3Server([DEPLOYED_BUCKET]);
   });
+  beforeEach(() => {
+    // The operators' policy of a stack whose truststore bucket is this one (it may read truststore.pem).
+    iam.deploy({ tableName: table, bucket: DEPLOYED_BUCKET });
+  });
+  afterEach(() => {
+    delete stacks.CustomerEdge!.TruststoreBucketName;
+  });
+  /** The deployed stack now has its truststore bucket output. */
+  const deployStack = (): void => {
+    stacks.CustomerEdge!.TruststoreBucketName = DEPLOYED_BUCKET;
+  };
+  /** The CLI's S3 client, as an operator with the stack's policy. */
+  const operatorS3 = (): S3Client => s3.client(OPERATOR);
   afterAll(async () => {
     await s3.close();
   });
@@ -709,13 +722,14 @@ describe('entries the truststore leaves out (issue 12: one bad registration must
     const registered = await selfSigned('deployed-ok.pem', 'CN=deployed ok');
     expect((await cli(['register', '--cert', registered])).code).toBe(0);
     await deploy(registered);
+    deployStack();
     const clash = await selfSigned('deployed-clash.pem', 'CN=Cli Root CA, O=Cli');
-    const again = await cli(['--stack', 'WithTruststore', 'register', '--cert', registered], {
-      s3: () => s3.client(),
+    const again = await cli(['register', '--cert', registered], {
+      s3: operatorS3,
     });
     expect(again.code).toBe(0); // a registered certificate is no objection to itself
-    const run = await cli(['--stack', 'WithTruststore', 'register', '--cert', clash], {
-      s3: () => s3.client(),
+    const run = await cli(['register', '--cert', clash], {
+      s3: operatorS3,
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
@@ -783,7 +797,8 @@ describe('entries the truststore leaves out (issue 12: one bad registration must
 
     // The same from the deployed truststore (it holds the CA bundle and the good entry).
     await deploy(good);
-    const deployed = await cli(['--stack', 'WithTruststore', 'list'], { s3: () => s3.client() });
+    deployStack();
+    const deployed = await cli(['list'], { s3: operatorS3 });
     expect(deployed.stdout).toMatch(/^left out of the truststore \(3\):$/m);
     expect(deployed.stdout).toContain(
       "has the same subject DN as the CA bundle's certificate CN=Cli Root CA, O=Cli",

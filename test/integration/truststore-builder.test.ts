@@ -363,7 +363,7 @@ describe('truststore builder: dynalite registry + s3rver bucket (VersionId adapt
     });
     await h.add({ ...entryOf(noPem, 'self-signed', 'active'), pem: undefined });
     // An active self-signed item without subject and notAfter (not a readable entry at all).
-    await h.dynamodb.send(
+    await registry.client().send(
       new PutItemCommand({
         TableName: h.deps.tableName,
         Item: { thumbprint: { S: 'z'.repeat(43) }, kind: { S: 'self-signed' }, status: { S: 'active' } },
