@@ -5,7 +5,7 @@
 import { main } from '../cli/main';
 import { errorMessage } from '../shared/errors';
 
-// Node.js 20 is this project's local runtime (CONTRACT 1): the SDK's nine-line notice about Node 22
+// Node.js 20 is this project's local runtime (docs/reference.md#runtimes): the SDK's nine-line notice about Node 22
 // would follow every command's output. An explicit setting still wins.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

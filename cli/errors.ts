@@ -1,4 +1,4 @@
-/** Exit statuses of CONTRACT 4. */
+/** Exit statuses of docs/reference.md#cli. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

@@ -1,5 +1,5 @@
 /**
- * `edge-certs`: the admin CLI of the certificate registry and the truststore (CONTRACT 4).
+ * `edge-certs`: the admin CLI of the certificate registry and the truststore (docs/reference.md#cli).
  * Exit status: 0 success, 2 bad input or usage, 1 any other failure.
  */
 import { parseArgs } from 'node:util';

@@ -1,5 +1,5 @@
 /**
- * The CDK app's configuration (CONTRACT 6.1): the context keys, validated once into a typed, readonly
+ * The CDK app's configuration (docs/reference.md#context-keys): the context keys, validated once into a typed, readonly
  * {@link EdgeConfig}. Pure: `bin/app.ts` reads the context and the CA bundle file and hands the raw values
  * in here; nothing in `lib/` reads context, environment or files.
  *
@@ -218,7 +218,7 @@ function zoneExample(domainName: string): string {
 // ---------------------------------------------------------------------------------------------------
 // One rule per key, in the order they are parsed
 
-/** Every context key of CONTRACT 6.1 and its rule. Parsed in this order: a rule reads only keys above it. */
+/** Every context key of docs/reference.md#context-keys and its rule. Parsed in this order: a rule reads only keys above it. */
 export const KEY_RULES: { readonly [K in ContextKey]: KeyRule<ContextValues[K], ContextKey> } = {
   /** The Auth0 custom domain; the edge serves `mtls.<domainName>`. */
   domainName: keyRule({
@@ -530,7 +530,7 @@ function toEdgeConfig(values: ContextValues): EdgeConfig {
   };
 }
 
-/** Validates the context keys of CONTRACT 6.1. @throws ConfigError, one line naming the key and the fix */
+/** Validates the context keys of docs/reference.md#context-keys. @throws ConfigError, one line naming the key and the fix */
 export function parseConfig(raw: RawContext): EdgeConfig {
   const values = parseKeys(raw);
   for (const rule of CROSS_KEY_RULES) rule(values);
@@ -558,7 +558,7 @@ export function unreadableCaBundle(path: string, reason: string): ConfigError {
 }
 
 /**
- * Checks the CA bundle's text with the truststore rules (CONTRACT 6.2), so a bundle API Gateway or the
+ * Checks the CA bundle's text with the truststore rules (docs/reference.md#truststore-checks), so a bundle API Gateway or the
  * builder would refuse fails synthesis instead of the deployment.
  * @returns the warnings (e.g. a CA expiring within 30 days), one line each
  * @throws ConfigError naming `caBundle` and the first errors

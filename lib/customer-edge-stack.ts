@@ -1,6 +1,6 @@
 /**
  * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
- * declares the outputs of CONTRACT 6.1. It reads nothing: everything comes in as validated props.
+ * declares the outputs of docs/reference.md#outputs. It reads nothing: everything comes in as validated props.
  */
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';

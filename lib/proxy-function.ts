@@ -1,5 +1,5 @@
 /**
- * The proxy Lambda (CONTRACT 2): bundled with the shared esbuild settings, the CA bundle in its asset,
+ * The proxy Lambda (docs/reference.md#proxy-environment): bundled with the shared esbuild settings, the CA bundle in its asset,
  * and a role that can read exactly one table item type and one secret.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';

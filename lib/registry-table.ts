@@ -1,5 +1,5 @@
 /**
- * The certificate registry (CONTRACT 3): one DynamoDB table keyed by the RFC 8705 thumbprint. It is
+ * The certificate registry (docs/reference.md#registry): one DynamoDB table keyed by the RFC 8705 thumbprint. It is
  * stateful: the construct ID and the pinned logical ID never change, the table survives stack deletion,
  * and its stream drives the truststore builder.
  */

@@ -1,5 +1,5 @@
 /**
- * The format of the secret that holds Auth0's CNAME API key (CONTRACT 2): its `SecretString` is the key
+ * The format of the secret that holds Auth0's CNAME API key (docs/reference.md#proxy-environment): its `SecretString` is the key
  * itself, or JSON `{"cname_api_key": "…"}`. One rule for the proxy (which reads it on every cache miss)
  * and the operator CLI (`edge-certs preflight`, which checks an existing secret before the deploy).
  */

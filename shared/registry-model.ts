@@ -1,5 +1,5 @@
 /**
- * The certificate registry's item shape (CONTRACT section 3), shared by the proxy (reads), the admin CLI
+ * The certificate registry's item shape (docs/reference.md#registry), shared by the proxy (reads), the admin CLI
  * (writes), the truststore builder and the local edge. DynamoDB attribute values only: no document
  * client, to keep the proxy bundle small.
  */
@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isCertificateKind, type CertificateKind } from './certificate';
 
 /**
- * The registry's attribute names, written once (CONTRACT 3 fixes `thumbprint`, `kind`, `status`, `pem`,
+ * The registry's attribute names, written once (docs/reference.md#registry fixes `thumbprint`, `kind`, `status`, `pem`,
  * `subject`, `notAfter` and `clientId`; the others are ours). Each but `owner` is also the name of the
  * {@link RegistryEntry} field it holds.
  */

@@ -1,5 +1,5 @@
 /**
- * Registry I/O (CONTRACT 3), shared by the admin CLI (reads and writes), the truststore builder Lambda and
+ * Registry I/O (docs/reference.md#registry), shared by the admin CLI (reads and writes), the truststore builder Lambda and
  * the local edge (reads). Low-level DynamoDB commands over the item shape of `registry-model.ts`.
  *
  * Subject DNs of self-signed entries are unique (API Gateway refuses two certificates with one subject DN

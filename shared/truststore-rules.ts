@@ -1,5 +1,5 @@
 /**
- * The truststore rules (CONTRACT 6.2), one per check, after cdk-nag's one-rule-per-function packs: a
+ * The truststore rules (docs/reference.md#truststore-checks), one per check, after cdk-nag's one-rule-per-function packs: a
  * rule names its finding code and severity and answers, for the whole file or for one certificate,
  * with a one-line message, or with nothing when there is nothing to report. What several rules need
  * (the parsed certificates, who signed whom within the file, which ones are publicly trusted, the key

@@ -1,5 +1,5 @@
 /**
- * The truststore checks (CONTRACT 6.2): what API Gateway would refuse or silently mishandle in the
+ * The truststore checks (docs/reference.md#truststore-checks): what API Gateway would refuse or silently mishandle in the
  * mTLS truststore, found before it is uploaded. Pure (no I/O): the admin CLI, the truststore builder
  * Lambda and the local edge run exactly this code. The rules themselves, one per check, are in
  * `truststore-rules.ts`; this module works out what they share and runs them.
@@ -183,7 +183,7 @@ function ref(entry: TruststoreEntry): NonNullable<TruststoreFinding['certificate
   return { index: entry.index, subject: entry.cert.subject, thumbprint: entry.cert.thumbprint };
 }
 
-/** Runs every rule of CONTRACT 6.2 (`truststore-rules.ts`) on a truststore's text. */
+/** Runs every rule of docs/reference.md#truststore-checks (`truststore-rules.ts`) on a truststore's text. */
 export function checkTruststore(pemText: string, options: TruststoreOptions = {}): TruststoreResult {
   const context = truststoreContext(pemText, options);
   const findings: TruststoreFinding[] = [];

@@ -1,4 +1,4 @@
-/** `truststore build` and `truststore check`: the shared checks of CONTRACT 6.2, printed for people. */
+/** `truststore build` and `truststore check`: the shared checks of docs/reference.md#truststore-checks, printed for people. */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspectCertificate, splitPemBlocks } from '../../shared/certificate';

@@ -1,5 +1,5 @@
 /**
- * The proxy's configuration (CONTRACT section 2), read from the environment once per container.
+ * The proxy's configuration (docs/reference.md#proxy-environment), read from the environment once per container.
  * Pure: takes the environment as an argument so tests can build configurations directly.
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -35,7 +35,7 @@ export interface ProxyConfig {
   readonly upstreamTimeoutMs: number;
   readonly registryCacheTtlMs: number;
   readonly secretCacheTtlMs: number;
-  /** Deadline for one registry or secret-store call (not in CONTRACT: an operational knob). */
+  /** Deadline for one registry or secret-store call (`DEPENDENCY_TIMEOUT_MS`). */
   readonly dependencyTimeoutMs: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The decision table of CONTRACT 2.1, as pure functions over the certificate analysis, the clock and
+ * The decision table of docs/reference.md#decision, as pure functions over the certificate analysis, the clock and
  * the registry's answer.
  */
 import { isWithinValidity, type ClientCertificateAnalysis } from '../../shared/certificate';

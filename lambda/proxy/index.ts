@@ -1,5 +1,5 @@
 /**
- * The proxy Lambda's entry point (docs/reference.md#proxy): everything is composed once per container
+ * The proxy Lambda's entry point (docs/reference.md#proxy-environment): everything is composed once per container
  * from the environment; `handler` serves each REST API proxy event.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';

@@ -1,5 +1,5 @@
 /**
- * Reads the certificate registry (CONTRACT 3) by thumbprint, cached per container for
+ * Reads the certificate registry (docs/reference.md#registry) by thumbprint, cached per container for
  * REGISTRY_CACHE_TTL_SECONDS — found and not-found answers alike. Errors and time-outs propagate
  * (the handler fails closed with 503); they are never cached.
  */

@@ -1,5 +1,5 @@
 /**
- * A second reference, not in CONTRACT 7: the baseline with Node's `http` client and a keep-alive agent
+ * A second reference, not among the keys of docs/reference.md#benchmark: the baseline with Node's `http` client and a keep-alive agent
  * (the proxy's own transport) instead of `fetch`. On Node.js 20 `fetch` (undici) costs more per request
  * than `http.request`, so the `fetch` baseline can be slower than the whole edge; against this one the
  * difference is the edge's own work (certificate check, caches, headers, logging, metrics, base64).

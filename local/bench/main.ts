@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (CONTRACT 7): what the edge costs per warm request, per cold start and per container,
+ * `npm run bench` (docs/reference.md#benchmark): what the edge costs per warm request, per cold start and per container,
  * measured against a bare pass-through baseline on the same local upstream, registry and secret store.
  * How and why it is measured this way: the README's benchmark section.
  *
@@ -29,7 +29,7 @@ import {
   type TargetName,
 } from './stats';
 
-// Node.js 20 is the local runtime (CONTRACT 1): the SDK's notice about its 2027 releases is known.
+// Node.js 20 is the local runtime (docs/reference.md#runtimes): the SDK's notice about its 2027 releases is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The deployed function runs with NODE_OPTIONS=--enable-source-maps (lib/proxy-function.ts); so do we. */
@@ -87,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const bundles = await buildBundles(dir);
 
     // Warm: the headline pair (the proxy and the http.request pass-through) in one child process, in
-    // rotation; then the proxy and CONTRACT 7's fetch baseline in another. Apart, because fetch (undici
+    // rotation; then the proxy and the documented fetch baseline in another. Apart, because fetch (undici
     // on Node.js 20) leaves so much garbage behind that the young-generation collections it causes
     // (several ms each, measured with --trace-gc) would land on whichever handler is running.
     progress(`warm run: ${warmup} warm-up + ${requests} measured requests per handler`);

@@ -1,5 +1,5 @@
 /**
- * The whole customer edge on one machine (CONTRACT 5): demo PKI, embedded registry (dynalite), a secret
+ * The whole customer edge on one machine (docs/reference.md#local-edge): demo PKI, embedded registry (dynalite), a secret
  * store stand-in holding the API key, an echo upstream in place of Auth0 (unless `target`), and the mTLS
  * front door calling the very handler the Lambda runs. Importable, so the end-to-end tests start it with
  * ephemeral ports; `main.ts` only parses argv and prints.

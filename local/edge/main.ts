@@ -1,5 +1,5 @@
 /**
- * `npm start -- [options]`: the customer edge on this machine (CONTRACT 5). Parses argv, starts the
+ * `npm start -- [options]`: the customer edge on this machine (docs/reference.md#local-edge). Parses argv, starts the
  * edge, prints the banner and one line per request; Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
@@ -36,7 +36,7 @@ Options:
   --handler-logs       also show the handler's own JSON log lines
   -h, --help           this help
 
-Optional proxy settings (CONTRACT 2) apply from the environment, e.g. CA_SIGNED_POLICY=registered npm start`;
+Optional proxy settings (docs/reference.md#proxy-environment) apply from the environment, e.g. CA_SIGNED_POLICY=registered npm start`;
 
 class UsageError extends Error {}
 

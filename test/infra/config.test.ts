@@ -126,7 +126,7 @@ describe('parseConfig', () => {
 });
 
 describe('the key rules', () => {
-  it('the app reads exactly the keys of CONTRACT 6.1, each of which has a rule', () => {
+  it('the app reads exactly the keys of docs/reference.md#context-keys, each of which has a rule', () => {
     expect([...CONTEXT_KEYS].sort()).toEqual(
       [
         'domainName',

@@ -213,7 +213,7 @@ describe('proxy function', () => {
     });
   });
 
-  it('environment per CONTRACT 2, the CA bundle named by CA_BUNDLE_FILE inside the asset', () => {
+  it('environment per docs/reference.md#proxy-environment, the CA bundle named by CA_BUNDLE_FILE inside the asset', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: {
@@ -466,7 +466,7 @@ describe('alarms', () => {
 });
 
 describe('outputs', () => {
-  it('declares the outputs of CONTRACT 6.1', () => {
+  it('declares the outputs of docs/reference.md#outputs', () => {
     for (const name of [
       'MtlsEndpoint',
       'RegistryTableName',

@@ -8,7 +8,7 @@ const base = {
 };
 
 describe('loadConfig', () => {
-  it('applies the defaults of CONTRACT 2 and resolves the bundle against the handler directory', () => {
+  it('applies the defaults of docs/reference.md#proxy-environment and resolves the bundle against the handler directory', () => {
     const config = loadConfig(base, '/var/task');
     expect(config.forwardingTarget.origin).toBe('https://acme-cd-abc123.edge.tenants.us.auth0.com');
     expect(config.caBundleFile).toBe('/var/task/ca-bundle.pem');

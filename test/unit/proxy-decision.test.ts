@@ -8,7 +8,7 @@ const entry = (kind: 'self-signed' | 'ca-signed', status: 'active' | 'revoked'):
   verdict: { kind, status },
 });
 
-describe('decide (CONTRACT 2.1 decision table)', () => {
+describe('decide (the decision table, docs/reference.md#decision)', () => {
   it.each([
     ['self-signed', entry('self-signed', 'active'), 'any', { forward: true, caVerified: 'FAILED' }],
     [

@@ -23,7 +23,7 @@ const full: RegistryEntry = {
 };
 
 describe('registry item shape', () => {
-  it('writes the attribute names of CONTRACT 3 (the literals are the contract)', () => {
+  it('writes the attribute names of docs/reference.md#registry (the literals are the interface)', () => {
     expect(itemFromEntry(full)).toEqual({
       thumbprint: { S: full.thumbprint },
       kind: { S: 'self-signed' },
