@@ -26,6 +26,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { close, listen, readBody } from './listen';
 import { createCertificate } from './pki';
+import { errorMessage } from '../shared/errors';
 
 export interface StandInClient {
   client_id: string;
@@ -488,7 +489,7 @@ export async function startAuth0ManagementStandIn(): Promise<Auth0ManagementStan
 
   const server: Server = createServer({ key: serverCert.keyPem, cert: serverCert.pem }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      json(res, 500, errorBody(500, (error as Error).message));
+      json(res, 500, errorBody(500, errorMessage(error)));
     });
   });
   const port = await listen(server);

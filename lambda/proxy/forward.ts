@@ -18,6 +18,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import { errorMessage } from '../../shared/errors';
 
 export interface UpstreamRequest {
   readonly method: string;
@@ -210,5 +211,5 @@ export function createForwarder(target: URL, timeoutMs: number, options: Forward
 
 function classify(error: unknown): Error {
   if (error instanceof UpstreamTimeout || error instanceof UpstreamFailure) return error;
-  return new UpstreamFailure(`upstream unreachable: ${(error as Error).message}`);
+  return new UpstreamFailure(`upstream unreachable: ${errorMessage(error)}`);
 }

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { ColdResult, ColdRunnerConfig, RunnerMessage } from './protocol';
+import { asError, errorMessage } from '../../shared/errors';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (error: unknown) => {
-    await send({ type: 'failure', message: (error as Error)?.stack ?? String(error) }).catch(() => undefined);
+    await send({ type: 'failure', message: asError(error).stack ?? errorMessage(error) }).catch(
+      () => undefined,
+    );
     process.exit(1);
   },
 );

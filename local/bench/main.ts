@@ -28,6 +28,7 @@ import {
   type TargetCheck,
   type TargetName,
 } from './stats';
+import { asError, errorMessage } from '../../shared/errors';
 
 // Node.js 20 is the local runtime (docs/reference.md#runtimes): the SDK's notice about its 2027 releases is known.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -361,7 +362,7 @@ function table(report: Report & { details: Record<string, unknown> }): string {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`bench: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(`bench: ${asError(error).stack ?? errorMessage(error)}\n`);
     process.exitCode = 1;
   });
 }

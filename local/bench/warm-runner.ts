@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckMessage, HandlerName, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
 import { startTokenUpstream } from './token-upstream';
+import { asError, errorMessage } from '../../shared/errors';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -173,7 +174,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (error: unknown) => {
-    await send({ type: 'failure', message: (error as Error)?.stack ?? String(error) }).catch(() => undefined);
+    await send({ type: 'failure', message: asError(error).stack ?? errorMessage(error) }).catch(
+      () => undefined,
+    );
     process.exit(1);
   },
 );

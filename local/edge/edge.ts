@@ -28,6 +28,7 @@ import { echo, startUpstream, type Responder, type Upstream } from '../../stand-
 import { ensureDemoPki, type DemoPki } from './demo-pki';
 import { startEdgeServer, type EdgeServer, type ProxyHandler, type RequestRecord } from './server';
 import type { TlsProfile } from './tls-profile';
+import { errorMessage } from '../../shared/errors';
 
 export const DEFAULT_PORT = LOCAL_EDGE_DEFAULTS.port;
 export const DEFAULT_REGISTRY_PORT = LOCAL_EDGE_DEFAULTS.registryPort;
@@ -252,7 +253,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       try {
         result = await assemble();
       } catch (error) {
-        const problem = `registry unreadable, keeping the current truststore: ${(error as Error).message}`;
+        const problem = `registry unreadable, keeping the current truststore: ${errorMessage(error)}`;
         if (problem !== lastProblem) log(problem);
         lastProblem = problem;
         return false;

@@ -17,6 +17,7 @@ import {
   type LocalEdge,
 } from './edge';
 import { isTlsProfile, TLS_PROFILES } from './tls-profile';
+import { asError, errorMessage } from '../../shared/errors';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -104,7 +105,7 @@ async function main(): Promise<number> {
   try {
     parsed = parse(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`${errorMessage(error)}\n\n${USAGE}\n`);
     return 2;
   }
   if (parsed.help) {
@@ -144,7 +145,7 @@ async function main(): Promise<number> {
       edge.stop().then(
         () => resolve(0),
         (error: unknown) => {
-          process.stderr.write(`local edge: ${(error as Error).message}\n`);
+          process.stderr.write(`local edge: ${errorMessage(error)}\n`);
           resolve(1);
         },
       );
@@ -168,7 +169,7 @@ main().then(
     process.stdout.write('', () => process.exit(code));
   },
   (error: unknown) => {
-    process.stderr.write(`local edge: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`local edge: ${asError(error).stack ?? errorMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -22,6 +22,7 @@ import {
   type HttpResponse,
 } from '../../stand-ins/api-gateway';
 import { tlsProfileOptions, type TlsProfile } from './tls-profile';
+import { errorMessage } from '../../shared/errors';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -177,7 +178,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           response = INTERNAL_SERVER_ERROR;
         }
       } catch (error) {
-        handlerError = (error as Error).message;
+        handlerError = errorMessage(error);
         response = INTERNAL_SERVER_ERROR;
       }
     }

@@ -12,6 +12,7 @@ import {
   type RawContext,
 } from '../../lib/config';
 import { createCertificate, createTestPki } from '../../stand-ins/pki';
+import { errorMessage } from '../../shared/errors';
 
 const VALID: RawContext = {
   domainName: 'auth.example.com',
@@ -25,7 +26,7 @@ function errorOf(raw: RawContext): string {
     parseConfig(raw);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
+    return errorMessage(error);
   }
   throw new Error('parseConfig accepted the context');
 }
@@ -196,7 +197,7 @@ describe('checkCaBundle', () => {
     try {
       checkCaBundle('ca.pem', pki.caBundlePem + pki.leaf.pem);
     } catch (error) {
-      message = (error as Error).message;
+      message = errorMessage(error);
     }
     expectOneLine(message, 'caBundle');
     expect(message).toContain('not-a-ca');
