@@ -3,6 +3,7 @@
  * `register` and `revoke`. A loopback DynamoDB endpoint is the local edge's embedded registry
  * (`npm start`); anything else is a deployed stack, whose truststore builder publishes by itself.
  */
+import type { CertificateKind } from '../shared/certificate';
 import { LOCAL_EDGE_DEFAULTS } from '../shared/contracts/local-edge';
 import { PROXY_DEFAULTS, PROXY_ENV } from '../shared/contracts/proxy';
 import { STACK_NAME } from '../shared/contracts/stack';
@@ -11,7 +12,7 @@ import { STREAM_BATCHING_WINDOW_SECONDS } from '../shared/contracts/truststore-b
 import { isLoopbackUrl } from './aws';
 import type { CliIo } from './io';
 
-/** API Gateway applies a new truststore version in about 60–90 s (see the README's consistency model). */
+/** API Gateway applies a new truststore version in about 60–90 s (docs/operations.md#consistency). */
 const API_GATEWAY_PROPAGATION = '60–90 s';
 
 export type RegistryHost =
@@ -60,7 +61,7 @@ export function afterRegister(host: RegistryHost): string[] {
 }
 
 /** After `revoke` revoked an entry. */
-export function afterRevoke(host: RegistryHost, kind: 'self-signed' | 'ca-signed'): string[] {
+export function afterRevoke(host: RegistryHost, kind: CertificateKind): string[] {
   const proxy = `next: the proxy refuses it ${proxyCache}`;
   if (kind === 'ca-signed') {
     // API Gateway never checks revocation: the proxy's registry look-up is the revocation check.

@@ -56,7 +56,7 @@ export class CustomerEdgeStack extends Stack {
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          "The value is Auth0's custom domain CNAME API key: Auth0 issues it and Secrets Manager cannot rotate it; rotation is the documented manual procedure (README, Rotating the API key)",
+          "The value is Auth0's custom domain CNAME API key: Auth0 issues it and Secrets Manager cannot rotate it; rotation is the documented manual procedure (docs/operations.md#rotating-the-api-key)",
       });
       secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'CnameApiKeyRef', created.ref);
       new CfnOutput(this, STACK_OUTPUTS.fillCnameApiKeySecret, {

@@ -6,7 +6,7 @@
 // - every client-sent copy of the headers only the edge may set is deleted (all letter cases, and the
 //   key with its multiValue copies goes as a whole);
 // - true-client-ip is set to exactly one address, event.viewer.ip. Auth0 reads it once the custom
-//   domain's custom_client_ip_header is "true-client-ip" (see README, deployment). X-Forwarded-For is
+//   domain's custom_client_ip_header is "true-client-ip" (docs/deploy.md#the-custom-domains-own-edge-cloudfront). X-Forwarded-For is
 //   left to CloudFront, which appends the viewer address to whatever the client sent, so it cannot
 //   carry exactly one trusted IP.
 //

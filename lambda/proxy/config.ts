@@ -43,7 +43,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function required(env: Environment, name: string): string {
   const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`${name} is required (see the configuration section of the README)`);
+  if (!value) throw new ConfigError(`${name} is required (docs/reference.md#proxy-environment)`);
   return value;
 }
 

@@ -2,7 +2,11 @@
  * The decision table of docs/reference.md#decision, as pure functions over the certificate analysis, the clock and
  * the registry's answer.
  */
-import { isWithinValidity, type ClientCertificateAnalysis } from '../../shared/certificate';
+import {
+  isWithinValidity,
+  type CertificateKind,
+  type ClientCertificateAnalysis,
+} from '../../shared/certificate';
 import type { RegistryVerdict } from '../../shared/registry-model';
 import type { CaSignedPolicy } from '../../shared/contracts/proxy';
 
@@ -48,11 +52,7 @@ export function precheck(
 }
 
 /** The outcome for a certificate that passed `precheck`, given the registry's answer. */
-export function decide(
-  kind: 'self-signed' | 'ca-signed',
-  answer: RegistryAnswer,
-  policy: CaSignedPolicy,
-): Decision {
+export function decide(kind: CertificateKind, answer: RegistryAnswer, policy: CaSignedPolicy): Decision {
   if (answer.state === 'malformed') return { forward: false, reason: 'registry-entry-malformed' };
   if (kind === 'self-signed') {
     return answer.state === 'entry' &&

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (docs/reference.md#benchmark): what the edge costs per warm request, per cold start and per container,
  * measured against a bare pass-through baseline on the same local upstream, registry and secret store.
- * How and why it is measured this way: the README's benchmark section.
+ * How and why it is measured this way: docs/benchmark.md.
  *
  *   npm run bench                       the table
  *   npm run bench -- --json             the table's numbers as one JSON object on the last line

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 // Node.js 20 is the local runtime (the Lambda runs 24): the SDK's notice that its 2027 releases need
-// Node.js 22 is known (README, limits) and would bury the banner.
+// Node.js 22 is known (docs/reference.md#runtimes) and would bury the banner.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { banner } from './banner';
 import {
