@@ -114,8 +114,13 @@ export async function readDeployedTruststore(
     bucket = stacks?.[0]?.Outputs?.find(
       (o) => o.OutputKey === STACK_OUTPUTS.truststoreBucketName,
     )?.OutputValue;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // No such stack (a table named by --table alone): nothing deployed to check against.
+    if (/does not exist/i.test(asError(error).message)) return undefined;
+    // Anything else (no credentials, AccessDenied, no network) is said, not swallowed: the check was skipped.
+    return {
+      problem: `reading the outputs of stack ${stack} failed: ${asError(error).name}: ${asError(error).message.split('\n')[0]}`,
+    };
   }
   if (!bucket) return undefined;
   const where = `s3://${bucket}/${TRUSTSTORE_KEY}`;

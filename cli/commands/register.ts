@@ -101,6 +101,7 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
   const many = files.length > 1;
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, refused: 0 };
   const refusals: string[] = [];
+  let selfSignedWritten = false;
 
   for (const [i, file] of files.entries()) {
     const prefix = many ? `[${i + 1}/${files.length}] ` : '';
@@ -118,13 +119,16 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
       continue;
     }
     const name = `${file} (${describe(cert)})`;
-    const findings = admissionFindings(cert, mode.kind, ctx.now());
+    // One command onboards a client on both sides, whatever its certificate: with --auth0-client,
+    // register takes a CA-signed certificate the way allow does (cert_subject_dn under tls_client_auth).
+    const as = mode === REGISTER && auth0Client !== undefined && !cert.selfSigned ? ALLOW : mode;
+    const findings = admissionFindings(cert, as.kind, ctx.now());
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
       refuse(`${name}: ${errors.map((f) => f.message).join('; ')}`);
       continue;
     }
-    if (view) {
+    if (view && as === REGISTER) {
       // The builder would leave it out (its subject DN is a CA's, …): refused now rather than published never.
       const objection = truststoreObjection(withoutCertificate(view, cert.thumbprint), cert, {
         now: ctx.now(),
@@ -142,12 +146,12 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
         : await Auth0Onboarding.prepare(ctx, {
             command,
             clientId: auth0Client,
-            kind: mode.kind,
+            kind: as.kind,
             cert,
             file,
             switchToMtls,
           });
-    const result = await mode.store(ctx, table, cert, clientId);
+    const result = await as.store(ctx, table, cert, clientId);
     if (result.outcome === 'refused') {
       refuse(`${name}: ${result.reason}`);
       continue;
@@ -156,18 +160,19 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
       ctx.err(`edge-certs: ${prefix}warning ${name}: ${warning.message}`);
     }
     counts[result.outcome]++;
+    if (result.outcome === 'written' && as === REGISTER) selfSignedWritten = true;
     if (result.outcome === 'written') {
-      ctx.out(`${prefix}${mode.done} ${name}${CLIENT_ID_NOTE(result.entry)}`);
+      ctx.out(`${prefix}${as.done} ${name}${CLIENT_ID_NOTE(result.entry)}`);
     } else {
       const note =
         clientId !== undefined && clientId !== result.entry.clientId
           ? ` (its client id stays ${result.entry.clientId ?? 'unset'})`
           : '';
-      ctx.out(`${prefix}already ${mode.done} ${name}: nothing changed${note}`);
+      ctx.out(`${prefix}already ${as.done} ${name}: nothing changed${note}`);
     }
     await auth0?.complete({
       wrote: result.outcome === 'written',
-      label: `thumbprint ${cert.thumbprint} (${mode.kind}, active)`,
+      label: `thumbprint ${cert.thumbprint} (${as.kind}, active)`,
       undo: () => removeEntry(ctx.dynamodb(), table, cert.thumbprint),
     });
   }
@@ -178,7 +183,8 @@ async function run(mode: Mode, ctx: Context, values: Values): Promise<number> {
     );
     for (const line of refusals) ctx.out(`  refused ${line}`);
   }
-  if (mode === REGISTER && counts.written > 0) {
+  // The truststore changes (and the hint says how to watch it) only for a self-signed certificate written.
+  if (selfSignedWritten) {
     for (const line of afterRegister(ctx.registryHost())) ctx.out(line);
   }
   return counts.refused > 0 ? EXIT_USAGE : EXIT_OK;
@@ -211,7 +217,9 @@ export const registerCommand: Command = {
     ...AUTH0_CLIENT_HELP,
     '                    one --cert FILE: its x509_cert credential is created (or reused) and enabled',
     "                    under self_signed_tls_client_auth, next to the client's other credentials;",
-    "                    if Auth0 fails, this run's writes are undone on both sides",
+    "                    if Auth0 fails, this run's writes are undone on both sides. A CA-signed",
+    '                    certificate is taken as `allow` takes it: a kind=ca-signed entry and a',
+    '                    cert_subject_dn credential enabled under tls_client_auth',
     ...AUTH0_SWITCH_HELP,
     ...CA_HELP,
   ],

@@ -84,7 +84,13 @@ async function cli(
     const code = await main(args, {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
-      env: { REGISTRY_TABLE_NAME: table, ...auth0Env(t), ...options.env },
+      // The registry is dynalite on loopback, as with the local edge: nothing asks AWS for a stack.
+      env: {
+        REGISTRY_TABLE_NAME: table,
+        AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
+        ...auth0Env(t),
+        ...options.env,
+      },
       cwd: dir,
       dynamodb: () => registry.client(),
       secretsManager: () =>
@@ -204,6 +210,30 @@ describe('register and allow --auth0-client', () => {
     expect(credential?.subject_dn).toBe(inspectCertificate(cert.pem).x509.subject);
     expect(canonicalDn(entry?.subject ?? '')).toBe(credential?.subject_dn);
     expect(tenant.enabled('allow-ca', CA)).toEqual([credential?.id]);
+  });
+
+  it('register takes a CA-signed certificate as allow does: one command onboards either kind', async () => {
+    addMtlsClient(tenant, 'reg-ca');
+    const cert = await caSigned('CN=reg-ca, O=Bank');
+    const run = await cli(['register', '--cert', save(cert), '--auth0-client', 'reg-ca']);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^allowed /m);
+    // No truststore change follows a CA-signed entry, so no hint about watching the builder.
+    expect(run.stdout).not.toContain('truststore');
+    const entry = await getEntry(registry.client(), table, thumbprintOf(cert));
+    expect(entry).toMatchObject({ kind: 'ca-signed', status: 'active', clientId: 'reg-ca' });
+    const dns = tenant.credentials('reg-ca').filter((c) => c.credential_type === 'cert_subject_dn');
+    expect(dns.map((c) => c.subject_dn)).toEqual([inspectCertificate(cert.pem).x509.subject]);
+    expect(tenant.enabled('reg-ca', CA)).toEqual([dns[0]?.id]);
+    expect(tenant.enabled('reg-ca', SELF)).toEqual([]);
+
+    // Without --auth0-client, register stays self-signed only and points at allow.
+    const other = await caSigned('CN=reg-ca other, O=Bank');
+    const refused = await cli(['register', '--cert', save(other)]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("'edge-certs allow'");
+    expect(await getEntry(registry.client(), table, thumbprintOf(other))).toBeUndefined();
   });
 
   it('running it again changes nothing on either side', async () => {
@@ -453,7 +483,10 @@ describe('audit', () => {
       selfSigned('CN=expiring', new Date(Date.now() + 5 * 86_400_000)),
     ]);
     for (const cert of [agree, edgeOnly, revoked, expiring]) {
-      expect((await cli(['register', '--cert', save(cert), '--client-id', 'bank'], { t })).code).toBe(0);
+      // The whole run on failure, so its stderr says why.
+      expect(await cli(['register', '--cert', save(cert), '--client-id', 'bank'], { t })).toMatchObject({
+        code: 0,
+      });
     }
     for (const cert of [agree, auth0Only, revoked, expiring]) {
       t.addCredential('bank', { credential_type: 'x509_cert', pem: cert.pem }, SELF);

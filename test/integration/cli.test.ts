@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { inspectCertificate } from '../../shared/certificate';
 import { REGISTRY_ATTRIBUTES, ttlFor, type RegistryEntry } from '../../shared/registry-model';
@@ -59,7 +60,12 @@ const stacks: Record<string, Record<string, string>> = {
 /** `main` in-process, against the test's dynalite. */
 async function cli(
   args: string[],
-  options: { now?: Date; env?: Record<string, string>; s3?: () => S3Client } = {},
+  options: {
+    now?: Date;
+    env?: Record<string, string>;
+    s3?: () => S3Client;
+    cloudformation?: () => CloudFormationClient;
+  } = {},
 ): Promise<Run> {
   let stdout = '';
   let stderr = '';
@@ -71,8 +77,10 @@ async function cli(
     ...(options.now ? { now: () => options.now as Date } : {}),
     dynamodb: () => server.client(OPERATOR),
     ...(options.s3 ? { s3: options.s3 } : {}),
-    cloudformation: () =>
-      new CloudFormationClient({ endpoint: cfn.endpoint, region: LOCAL_REGION, credentials: OPERATOR }),
+    cloudformation:
+      options.cloudformation ??
+      (() =>
+        new CloudFormationClient({ endpoint: cfn.endpoint, region: LOCAL_REGION, credentials: OPERATOR })),
   });
   return { code, stdout, stderr };
 }
@@ -735,6 +743,30 @@ describe('entries the truststore leaves out (issue 12: one bad registration must
     expect(run.stderr).toContain(
       `the truststore would leave it out: has the same subject DN as the deployed truststore (s3://${DEPLOYED_BUCKET}/truststore.pem)'s certificate CN=Cli Root CA, O=Cli`,
     );
+  });
+
+  it("register says when it could not read the deployed stack's outputs, and registers without that check", async () => {
+    // A port nothing listens on: CloudFormation is unreachable (as with no network, or a denied call).
+    const closed = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => done(port));
+      });
+    });
+    const unreachable = (): CloudFormationClient =>
+      new CloudFormationClient({
+        endpoint: `http://127.0.0.1:${closed}`,
+        region: LOCAL_REGION,
+        credentials: OPERATOR,
+        maxAttempts: 1,
+      });
+    const cert = await selfSigned('no-outputs.pem', 'CN=no outputs');
+    const run = await cli(['register', '--cert', cert], { cloudformation: unreachable });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^edge-certs: note: reading the outputs of stack CustomerEdge failed: .*; pass --ca FILE to check against the CA bundle$/m,
+    );
+    expect(run.stdout).toMatch(/^registered no-outputs\.pem/m);
   });
 
   it('list and show name each entry the truststore leaves out, and why (--ca, or the deployed truststore)', async () => {
