@@ -6,16 +6,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { ColdResult, ColdRunnerConfig, RunnerMessage } from './protocol';
-import { asError, errorMessage } from '../../shared/errors';
+import type { ColdResult, ColdRunnerConfig } from './protocol';
+import { runAsChild, send } from './runner-ipc';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-function send(message: RunnerMessage): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-}
 
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.env.BENCH_RUNNER_CONFIG ?? '', 'utf8')) as ColdRunnerConfig;
@@ -36,12 +30,4 @@ async function main(): Promise<void> {
   await send(result);
 }
 
-main().then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    await send({ type: 'failure', message: asError(error).stack ?? errorMessage(error) }).catch(
-      () => undefined,
-    );
-    process.exit(1);
-  },
-);
+runAsChild(main);

@@ -17,9 +17,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AckMessage, HandlerName, RunnerMessage, WarmResult, WarmRunnerConfig } from './protocol';
+import type { AckMessage, HandlerName, WarmResult, WarmRunnerConfig } from './protocol';
 import { startTokenUpstream } from './token-upstream';
-import { asError, errorMessage } from '../../shared/errors';
+import { runAsChild, send } from './runner-ipc';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -51,12 +51,6 @@ subscribe('net.client.socket', (message) => {
     if (measured) connections[who] = (connections[who] ?? 0) + 1;
   });
 });
-
-function send(message: RunnerMessage): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-}
 
 /** Tells the parent a phase boundary and waits until it has read its counters. */
 async function phase(type: 'measure-start' | 'measure-end'): Promise<void> {
@@ -171,12 +165,4 @@ async function main(): Promise<void> {
   await send(result);
 }
 
-main().then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    await send({ type: 'failure', message: asError(error).stack ?? errorMessage(error) }).catch(
-      () => undefined,
-    );
-    process.exit(1);
-  },
-);
+runAsChild(main);
