@@ -25,16 +25,12 @@ module.exports = {
   projects: ['unit', 'integration', 'e2e', 'infra'].map(tier),
   // Two cores in CI: the integration and end-to-end suites start real servers.
   maxWorkers: 2,
-  // A worker's event loop drains within milliseconds of Jest's end message (its 'exit' event fires at
-  // once), but on a busy 2-core machine the process then takes 300-600 ms to tear down (V8 heap and
-  // platform tasks of a worker that loaded the AWS SDK), past the 500 ms default, and Jest reports
-  // "a worker process has failed to exit gracefully". A leaked handle would still be reported.
-  workerGracefulExitTimeout: 10000,
   testTimeout: 60000,
   // How long a worker may take to exit once told to (Jest's default: 500 ms, then "A worker process has
   // failed to exit gracefully"). No test leaves a handle open: at the end of every file a worker holds only
   // its IPC and stdio pipes, and it reaches its 'exit' event within milliseconds. But a worker that loaded
-  // aws-cdk-lib and the SDKs holds 400-500 MB, and tearing that process down takes 0.4-1 s on a busy
-  // 2-core machine. A worker that really leaks a server, socket or timer is still reported, after 5 s.
-  workerGracefulExitTimeout: 5000,
+  // aws-cdk-lib and the SDKs holds 400-500 MB, and tearing that process down takes 0.3-1 s on a busy
+  // 2-core machine (longer at a load average of 15). A worker that really leaks a server, socket or timer
+  // is still reported, after 10 s.
+  workerGracefulExitTimeout: 10000,
 };
