@@ -24,6 +24,7 @@ import {
   type EdgePath,
 } from '../shared/contracts/proxy';
 import { ConfigError } from '../shared/config-error';
+import { DEFAULT_FRONT_DOOR, FRONT_DOORS, type FrontDoor } from '../shared/contracts/alb';
 import { CUSTOM_DOMAIN_CLIENT_IP_HEADER } from './custom-domain-edge';
 
 export { ConfigError };
@@ -97,6 +98,21 @@ export interface EdgeConfig {
    * to the account.
    */
   readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
+  /**
+   * What serves `mtls.<domainName>` (key `frontDoor`; `api-gateway` when unset): API Gateway with the
+   * truststore, or an Application Load Balancer with mutual TLS passthrough (docs/front-doors.md).
+   */
+  readonly frontDoor: FrontDoor;
+  /**
+   * A regional AWS WAF web ACL associated with the load balancer (key `albWebAclArn`, `frontDoor=alb` only).
+   * @default - no web ACL
+   */
+  readonly albWebAclArn?: string;
+  /**
+   * Whether CloudFormation may not delete the load balancer (key `albDeletionProtection`, `frontDoor=alb`
+   * only; `true` when unset).
+   */
+  readonly albDeletionProtection: boolean;
 }
 
 /** Who provides API Gateway's account-level CloudWatch Logs role. */
@@ -129,6 +145,9 @@ export interface ContextValues {
   readonly cnameApiKeySecretKmsKeyArn: string | undefined;
   readonly ownershipVerificationCertificateArn: string | undefined;
   readonly apiGatewayCloudWatchRole: ApiGatewayCloudWatchRole;
+  readonly frontDoor: FrontDoor;
+  readonly albWebAclArn: string | undefined;
+  readonly albDeletionProtection: boolean | undefined;
 }
 
 export type ContextKey = keyof ContextValues;
@@ -187,6 +206,8 @@ const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:key\/[A-Za-z0-9-]+$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const WEB_ACL_ARN =
+  /^arn:aws[a-z-]*:wafv2:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:regional\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const HOSTED_ZONE_ID_EXAMPLE = 'Z0123456789ABCDEFGHIJ';
@@ -379,6 +400,37 @@ export const KEY_RULES: { readonly [K in ContextKey]: KeyRule<ContextValues[K], 
     example: 'existing',
     parse: (value, _, reject) => (isOneOf(API_GATEWAY_CLOUDWATCH_ROLES, value) ? value : reject()),
   }),
+
+  /** What serves `mtls.<domainName>`: API Gateway, or the Application Load Balancer (docs/front-doors.md). */
+  frontDoor: keyRule({
+    default: () => DEFAULT_FRONT_DOOR,
+    expected: FRONT_DOORS.map((door) => `"${door}"`).join(' or '),
+    example: 'alb',
+    parse: (value, _, reject) => (isOneOf(FRONT_DOORS, value) ? value : reject()),
+  }),
+
+  /** A regional AWS WAF web ACL for the load balancer, in the stack's (the certificate's) region. */
+  albWebAclArn: keyRule({
+    default: NONE,
+    after: ['certificateArn'],
+    expected: ({ certificateArn }) =>
+      `a regional AWS WAF web ACL ARN in ${certificateArn.region} (the certificate's region)`,
+    example: ({ certificateArn }) =>
+      `arn:aws:wafv2:${certificateArn.region}:111111111111:regional/webacl/edge/11111111-2222-3333-4444-555555555555`,
+    parse: (value, { certificateArn }, reject) =>
+      WEB_ACL_ARN.exec(value)?.[1] === certificateArn.region ? value : reject(),
+  }),
+
+  /**
+   * `false` lets CloudFormation delete the load balancer (to destroy the stack, or replace the ALB);
+   * unset, deletion protection is on.
+   */
+  albDeletionProtection: keyRule({
+    default: NONE,
+    expected: '"true" or "false"',
+    example: 'false',
+    parse: (value, _, reject) => (value === 'true' ? true : value === 'false' ? false : reject()),
+  }),
 };
 
 /** The context keys the app reads: exactly those {@link KEY_RULES} validates. */
@@ -469,12 +521,27 @@ function secretKmsKeyIsTheSecrets({ cnameApiKeySecretArn, cnameApiKeySecretKmsKe
   }
 }
 
+/** The load balancer's keys configure the load balancer: without `frontDoor=alb` they would do nothing. */
+function albKeysNeedTheAlb({ frontDoor, albWebAclArn, albDeletionProtection }: ContextValues): void {
+  if (frontDoor === 'alb') return;
+  const given =
+    albWebAclArn !== undefined
+      ? 'albWebAclArn'
+      : albDeletionProtection !== undefined
+        ? 'albDeletionProtection'
+        : undefined;
+  if (given !== undefined) {
+    failKey('frontDoor', frontDoor, `"alb" when ${given} is given (it configures the load balancer)`, 'alb');
+  }
+}
+
 /** Checked in this order, after every key passed its own rule. */
 export const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
   hostedZoneBothOrNeither,
   clientIpHeaderIsTheEdges,
   cloudFrontEdgeHasAFilledSecret,
   secretKmsKeyIsTheSecrets,
+  albKeysNeedTheAlb,
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -516,9 +583,11 @@ function parseKeys(raw: RawContext): ContextValues {
 
 /** Combines the keys' values into the config: the values of the same name and type carry over. */
 function toEdgeConfig(values: ContextValues): EdgeConfig {
-  const { certificateArn, caBundle, hostedZoneId, hostedZoneName, ...sameName } = values;
+  const { certificateArn, caBundle, hostedZoneId, hostedZoneName, albDeletionProtection, ...sameName } =
+    values;
   return {
     ...sameName,
+    albDeletionProtection: albDeletionProtection ?? true,
     mtlsDomainName: `mtls.${values.domainName}`,
     certificateArn: certificateArn.arn,
     region: certificateArn.region,

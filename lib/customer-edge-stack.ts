@@ -1,6 +1,9 @@
 /**
- * The stack `CustomerEdge`: wires the constructs (registry, truststore, proxy, mTLS API, alarms) and
- * declares the outputs of docs/reference.md#outputs. It reads nothing: everything comes in as validated props.
+ * The stack `CustomerEdge`: wires the constructs (registry, proxy, front door, alarms) and declares the
+ * outputs of docs/reference.md#outputs. The front door is API Gateway with the truststore that feeds its
+ * domain (default), or the Application Load Balancer with mutual TLS passthrough (`frontDoor=alb`), where
+ * the registry alone decides and there is no truststore. It reads nothing: everything comes in as
+ * validated props.
  */
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -9,10 +12,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { ALLOWED_METHODS } from '../shared/contracts/proxy';
+import { ALLOWED_METHODS, EDGE_PATHS } from '../shared/contracts/proxy';
 import { STACK_OUTPUTS } from '../shared/contracts/stack';
 import type { EdgeConfig } from './config';
-import { EdgeAlarms } from './alarms';
+import { AlbFrontDoor } from './alb-front-door';
+import { EdgeAlarms, type AlbAlarmSources, type ApiGatewayAlarmSources } from './alarms';
 import { CustomDomainEdge } from './custom-domain-edge';
 import { MtlsApi } from './mtls-api';
 import { ProxyFunction } from './proxy-function';
@@ -34,12 +38,6 @@ export class CustomerEdgeStack extends Stack {
 
     // Stateful: these construct IDs never change (the table and bucket logical IDs are pinned too).
     const registry = new RegistryTable(this, 'Registry');
-    const truststore = new Truststore(this, 'Truststore', {
-      table: registry.table,
-      caBundlePath: props.caBundleFile,
-      caBundleSha256: createHash('sha256').update(props.caBundlePem).digest('hex'),
-      domainName: config.mtlsDomainName,
-    });
 
     let secret: secretsmanager.ISecret;
     if (config.cnameApiKeySecretArn) {
@@ -76,24 +74,14 @@ export class CustomerEdgeStack extends Stack {
       clientIpHeader: config.clientIpHeader,
     });
 
-    const mtls = new MtlsApi(this, 'Mtls', {
-      domainName: config.mtlsDomainName,
-      certificateArn: config.certificateArn,
-      handler: proxy.function,
-      routes: Object.fromEntries(config.allowedPaths.map((p) => [p, ALLOWED_METHODS[p]])),
-      truststoreBucket: truststore.bucket,
-      truststoreKey: truststore.key,
-      truststoreVersion: truststore.version,
-      hostedZone: config.hostedZone,
-      ownershipVerificationCertificateArn: config.ownershipVerificationCertificateArn,
-      accountCloudWatchRole: config.apiGatewayCloudWatchRole,
-    });
-    truststore.reportWarningsOf(mtls.domain);
+    const frontDoor =
+      config.frontDoor === 'alb'
+        ? this.albFrontDoor(config, proxy)
+        : this.apiGatewayFrontDoor(config, props, registry, proxy);
 
     new EdgeAlarms(this, 'Alarms', {
       proxy: proxy.function,
-      builder: truststore.builder,
-      api: mtls.api,
+      frontDoor: frontDoor.alarmSources,
       email: config.alarmEmail,
     });
 
@@ -125,7 +113,8 @@ export class CustomerEdgeStack extends Stack {
 
     // What an operator running `edge-certs` needs, and nothing more: the registry's items (register,
     // list, revoke, remove; guard items included), this stack's outputs (the CLI's default table), and
-    // the current truststore object (register, list and show check entries against what is published).
+    // with API Gateway the current truststore object (register, list and show check entries against
+    // what is published; the load balancer has none).
     const operators = new iam.ManagedPolicy(this, 'OperatorPolicy', {
       description: `Customer edge operators (edge-certs): the certificate registry of ${config.domainName}`,
       statements: [
@@ -139,10 +128,14 @@ export class CustomerEdgeStack extends Stack {
           ],
           resources: [registry.table.tableArn],
         }),
-        new iam.PolicyStatement({
-          actions: ['s3:GetObject'],
-          resources: [truststore.bucket.arnForObjects(truststore.key)],
-        }),
+        ...(frontDoor.truststoreObjectArn !== undefined
+          ? [
+              new iam.PolicyStatement({
+                actions: ['s3:GetObject'],
+                resources: [frontDoor.truststoreObjectArn],
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           actions: ['cloudformation:DescribeStacks'],
           resources: [
@@ -176,10 +169,12 @@ export class CustomerEdgeStack extends Stack {
       description: 'The certificate registry (edge-certs --table)',
       value: registry.table.tableName,
     });
-    new CfnOutput(this, STACK_OUTPUTS.truststoreBucketName, {
-      description: 'The versioned bucket holding the mTLS truststore',
-      value: truststore.bucket.bucketName,
-    });
+    if (frontDoor.truststoreBucketName !== undefined) {
+      new CfnOutput(this, STACK_OUTPUTS.truststoreBucketName, {
+        description: 'The versioned bucket holding the mTLS truststore',
+        value: frontDoor.truststoreBucketName,
+      });
+    }
     new CfnOutput(this, STACK_OUTPUTS.cnameApiKeySecretArn, {
       description: "The secret holding Auth0's CNAME API key",
       value: secret.secretArn,
@@ -188,7 +183,93 @@ export class CustomerEdgeStack extends Stack {
       description: config.hostedZone
         ? `Target of the alias record ${config.mtlsDomainName}`
         : `Point ${config.mtlsDomainName} here (CNAME or Route 53 alias)`,
-      value: mtls.domain.domainNameAliasDomainName,
+      value: frontDoor.dnsTarget,
     });
+    if (frontDoor.logsBucketName !== undefined) {
+      new CfnOutput(this, STACK_OUTPUTS.loadBalancerLogsBucketName, {
+        description: "The load balancer's access, connection and VPC flow logs",
+        value: frontDoor.logsBucketName,
+      });
+    }
   }
+
+  /** API Gateway's Regional custom domain with mTLS, fed by the truststore builder. */
+  private apiGatewayFrontDoor(
+    config: EdgeConfig,
+    props: CustomerEdgeStackProps,
+    registry: RegistryTable,
+    proxy: ProxyFunction,
+  ): FrontDoorParts {
+    const truststore = new Truststore(this, 'Truststore', {
+      table: registry.table,
+      caBundlePath: props.caBundleFile,
+      caBundleSha256: createHash('sha256').update(props.caBundlePem).digest('hex'),
+      domainName: config.mtlsDomainName,
+    });
+    const mtls = new MtlsApi(this, 'Mtls', {
+      domainName: config.mtlsDomainName,
+      certificateArn: config.certificateArn,
+      handler: proxy.function,
+      routes: Object.fromEntries(config.allowedPaths.map((p) => [p, ALLOWED_METHODS[p]])),
+      truststoreBucket: truststore.bucket,
+      truststoreKey: truststore.key,
+      truststoreVersion: truststore.version,
+      hostedZone: config.hostedZone,
+      ownershipVerificationCertificateArn: config.ownershipVerificationCertificateArn,
+      accountCloudWatchRole: config.apiGatewayCloudWatchRole,
+    });
+    truststore.reportWarningsOf(mtls.domain);
+    const alarmSources: ApiGatewayAlarmSources = {
+      kind: 'api-gateway',
+      api: mtls.api,
+      builder: truststore.builder,
+    };
+    return {
+      alarmSources,
+      dnsTarget: mtls.domain.domainNameAliasDomainName,
+      truststoreBucketName: truststore.bucket.bucketName,
+      truststoreObjectArn: truststore.bucket.arnForObjects(truststore.key),
+    };
+  }
+
+  /** The Application Load Balancer with mutual TLS passthrough: no truststore, the registry decides. */
+  private albFrontDoor(config: EdgeConfig, proxy: ProxyFunction): FrontDoorParts {
+    const alb = new AlbFrontDoor(this, 'Alb', {
+      domainName: config.mtlsDomainName,
+      certificateArn: config.certificateArn,
+      handler: proxy.function,
+      routes: config.allowedPaths.map((path) => ({
+        path,
+        methods: ALLOWED_METHODS[path],
+        // Fixed per path (its place in EDGE_PATHS), whatever subset is allowed.
+        priority: (EDGE_PATHS.indexOf(path) + 1) * 10,
+      })),
+      hostedZone: config.hostedZone,
+      webAclArn: config.albWebAclArn,
+      deletionProtection: config.albDeletionProtection,
+    });
+    const alarmSources: AlbAlarmSources = {
+      kind: 'alb',
+      loadBalancer: alb.loadBalancer,
+      targetGroup: alb.targetGroup,
+    };
+    return {
+      alarmSources,
+      dnsTarget: alb.loadBalancer.loadBalancerDnsName,
+      logsBucketName: alb.logsBucket.bucketName,
+    };
+  }
+}
+
+/** What the stack needs of a front door for its alarms and outputs. */
+interface FrontDoorParts {
+  readonly alarmSources: ApiGatewayAlarmSources | AlbAlarmSources;
+  /** Where `mtls.<domain>` points: the `RegionalDomainName` output. */
+  readonly dnsTarget: string;
+  /** API Gateway only: the truststore bucket. */
+  readonly truststoreBucketName?: string;
+  /** API Gateway only: the truststore object the operators may read. */
+  readonly truststoreObjectArn?: string;
+  /** ALB only: the logs bucket. */
+  readonly logsBucketName?: string;
 }

@@ -12,12 +12,15 @@ export const STACK_OUTPUTS = {
   mtlsEndpoint: 'MtlsEndpoint',
   /** The certificate registry (the CLI's default table). */
   registryTableName: 'RegistryTableName',
+  /** API Gateway front door only: the truststore bucket (the ALB front door has no truststore). */
   truststoreBucketName: 'TruststoreBucketName',
   cnameApiKeySecretArn: 'CnameApiKeySecretArn',
   /** Target of the DNS record of `mtls.<domainName>`. */
   regionalDomainName: 'RegionalDomainName',
   /** With `customDomainCertificateArn`: the CloudFront distribution's domain name. */
   customDomainEdge: 'CustomDomainEdge',
+  /** ALB front door only: the bucket of the load balancer's access, connection and VPC flow logs. */
+  loadBalancerLogsBucketName: 'LoadBalancerLogsBucketName',
   /** With a created secret: the command that fills it. */
   fillCnameApiKeySecret: 'FillCnameApiKeySecret',
   /** The customer-managed policy to attach to operators running `edge-certs`. */
