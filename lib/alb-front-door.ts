@@ -148,10 +148,12 @@ export class AlbFrontDoor extends Construct {
       // proxy takes it as the client IP. `append` puts it after anything the client sent; `preserve`
       // would hand on the client's own value and `remove` none.
       xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
-      preserveXffClientPort: false,
-      // With no WAF answer, refuse rather than forward unfiltered (matters only with a web ACL).
-      wafFailOpen: false,
     });
+    // Written out although they are the defaults (CDK leaves out a `false`), so the template says it:
+    // no `:port` on the appended address, and with no answer from WAF refuse rather than forward
+    // unfiltered (matters only with a web ACL).
+    this.loadBalancer.setAttribute('routing.http.xff_client_port.enabled', 'false');
+    this.loadBalancer.setAttribute('waf.fail_open.enabled', 'false');
     this.enableLogs(stack);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Proxy', {

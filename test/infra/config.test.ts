@@ -57,6 +57,9 @@ describe('parseConfig', () => {
       cnameApiKeySecretKmsKeyArn: undefined,
       ownershipVerificationCertificateArn: undefined,
       apiGatewayCloudWatchRole: 'create',
+      frontDoor: 'api-gateway',
+      albWebAclArn: undefined,
+      albDeletionProtection: true,
     });
   });
 
@@ -106,6 +109,8 @@ describe('parseConfig', () => {
     ['allowedPaths', '/userinfo,/userinfo'],
     ['alarmEmail', 'not-an-email'],
     ['customDomainCertificateArn', 'arn:aws:acm:eu-west-1:111111111111:certificate/def'],
+    ['frontDoor', 'nlb'],
+    ['frontDoor', 'ALB'],
   ])('a malformed %s (%p) is named in one line with the bad value', (key, value) => {
     const zone = key.startsWith('hostedZone')
       ? { hostedZoneId: 'Z0123456789ABC', hostedZoneName: 'example.com' }
@@ -295,4 +300,65 @@ describe('cnameApiKeySecretKmsKeyArn, ownershipVerificationCertificateArn, apiGa
     expectOneLine(message, key);
     expect(message).toMatch(expected);
   });
+});
+
+describe('frontDoor=alb and its keys', () => {
+  const ALB = { ...VALID, frontDoor: 'alb' };
+  const WEB_ACL =
+    'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/edge/11111111-2222-3333-4444-555555555555';
+
+  it('takes the load balancer, with deletion protection unless albDeletionProtection=false', () => {
+    expect(parseConfig(ALB)).toMatchObject({
+      frontDoor: 'alb',
+      albWebAclArn: undefined,
+      albDeletionProtection: true,
+    });
+    expect(parseConfig({ ...ALB, albDeletionProtection: 'false', albWebAclArn: WEB_ACL })).toMatchObject({
+      albWebAclArn: WEB_ACL,
+      albDeletionProtection: false,
+    });
+    expect(parseConfig({ ...VALID, frontDoor: 'api-gateway' }).frontDoor).toBe('api-gateway');
+  });
+
+  it.each<[string, unknown]>([
+    [
+      'albWebAclArn',
+      'arn:aws:wafv2:us-east-1:111111111111:regional/webacl/edge/11111111-2222-3333-4444-555555555555',
+    ],
+    [
+      'albWebAclArn',
+      'arn:aws:wafv2:us-east-1:111111111111:global/webacl/edge/11111111-2222-3333-4444-555555555555',
+    ],
+    ['albWebAclArn', 'edge'],
+    ['albDeletionProtection', 'no'],
+    ['albDeletionProtection', true],
+  ])('a malformed %s (%p) is named in one line with the bad value', (key, value) => {
+    const message = errorOf({ ...ALB, [key]: value });
+    expectOneLine(message, key);
+    expect(message).toContain(
+      `got ${JSON.stringify(typeof value === 'string' ? value : JSON.stringify(value))}`,
+    );
+  });
+
+  it('a web ACL in another region than the certificate is refused, naming the region', () => {
+    const message = errorOf({
+      ...ALB,
+      albWebAclArn: WEB_ACL.replace('eu-west-1', 'eu-central-1'),
+    });
+    expect(message).toContain('in eu-west-1');
+  });
+
+  it.each([
+    ['albWebAclArn', WEB_ACL],
+    ['albDeletionProtection', 'false'],
+  ])(
+    '%s without frontDoor=alb fails in one line naming frontDoor (the key would do nothing)',
+    (key, value) => {
+      for (const frontDoor of [undefined, 'api-gateway']) {
+        const message = errorOf({ ...VALID, frontDoor, [key]: value });
+        expectOneLine(message, 'frontDoor');
+        expect(message).toContain(`"alb" when ${key} is given`);
+      }
+    },
+  );
 });
