@@ -150,6 +150,9 @@ describe('the key rules', () => {
         'cnameApiKeySecretKmsKeyArn',
         'ownershipVerificationCertificateArn',
         'apiGatewayCloudWatchRole',
+        'frontDoor',
+        'albWebAclArn',
+        'albDeletionProtection',
       ].sort(),
     );
     expect(Object.keys(KEY_RULES)).toEqual(CONTEXT_KEYS);
