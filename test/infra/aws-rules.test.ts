@@ -38,6 +38,17 @@ const EVERY_OPTIONAL_KEY = {
   apiGatewayCloudWatchRole: 'existing',
 };
 
+/** The load balancer front door with its keys (region us-east-1, as STAND_IN_CONTEXT). */
+const ALB_FRONT_DOOR = {
+  frontDoor: 'alb',
+  albWebAclArn: `arn:aws:wafv2:${REGION}:${ACCOUNT}:regional/webacl/edge/11111111-2222-3333-4444-555555555555`,
+  albDeletionProtection: 'false',
+  hostedZoneId: 'Z0123456789ABC',
+  hostedZoneName: 'example.com',
+  allowedPaths: '/oauth/token,/userinfo',
+  alarmEmail: 'ops@example.com',
+};
+
 function only(template: CfnTemplate, type: string): { id: string; properties: Record<string, unknown> } {
   const found = Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   expect(found).toHaveLength(1);
@@ -48,6 +59,8 @@ describe('CloudFormation resource schemas', () => {
   it.each([
     ['without optional context keys', {}],
     ['with every optional context key', EVERY_OPTIONAL_KEY],
+    ['with frontDoor=alb', { frontDoor: 'alb' }],
+    ['with frontDoor=alb and its keys', ALB_FRONT_DOOR],
   ])('the template validates %s', async (_name, context) => {
     expect(schemaViolations(await stackTemplate(context))).toEqual([]);
   });
