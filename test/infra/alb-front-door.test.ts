@@ -244,6 +244,7 @@ describe('what the ALB door does not have', () => {
     'AWS::ApiGateway::DomainName',
     'AWS::ApiGateway::BasePathMapping',
     'AWS::ApiGateway::Stage',
+    'AWS::ApiGateway::Account',
     'Custom::Truststore',
     'AWS::Lambda::EventSourceMapping',
     'AWS::EC2::NatGateway',
