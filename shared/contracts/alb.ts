@@ -1,37 +1,23 @@
 /**
- * The Application Load Balancer front door's boundary (context key `frontDoor=alb`): the TLS it offers
- * and the header that carries the client's certificate chain. Written once; the stack (lib/), the proxy's
- * ALB event reader and the local edge's `--front-door alb` import it. docs/front-doors.md describes it.
+ * The Application Load Balancer front door's boundary (`frontDoor=alb`): the HTTPS listener's TLS policy
+ * (its protocols and OpenSSL suite names), the request header that carries the client's certificate
+ * chain in mutual TLS passthrough mode, and the limits of a Lambda target. Written once: the stack (the
+ * listener), the proxy's ALB reader (`lambda/proxy/alb.ts`), the ALB stand-in and the local edge
+ * (`npm start -- --front-door alb`) all import it.
  */
 
-/** The front doors the stack can put in front of the proxy (context key `frontDoor`). */
-export const FRONT_DOORS = ['api-gateway', 'alb'] as const;
-export type FrontDoor = (typeof FRONT_DOORS)[number];
-
-/** The front door when the key is not given: the stack as it was before the key existed. */
-export const DEFAULT_FRONT_DOOR: FrontDoor = 'api-gateway';
-
-/**
- * The HTTPS listener's security policy and exactly what it offers, in OpenSSL names (as Node's `tls`
- * options and `openssl s_client` take them). Application Load Balancers take no custom policies, so the
- * policy name fixes the list.
- *
- * Source: ELB's `DescribeSSLPolicies` answer for `ELBSecurityPolicy-TLS13-1-2-Res-2021-06` (the table
- * "Ciphers by policy" of
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html):
- * TLS 1.3 and TLS 1.2 only; on TLS 1.2 only ECDHE key exchange with AES-GCM, no CBC, no static RSA.
- * The certificate decides between the ECDSA and the RSA suites: an RSA certificate in ACM leaves
- * `ECDHE-RSA-AES128-GCM-SHA256` and `ECDHE-RSA-AES256-GCM-SHA384`, the two suites FAPI 1 Advanced §8.5
- * permits on TLS 1.2 (docs/front-doors.md, suite by suite).
- */
+/** The listener's TLS: what the ALB offers, and nothing else. */
 export const ALB_TLS_POLICY = {
+  /**
+   * ELB security policy of the HTTPS listener: TLS 1.3 and TLS 1.2 with ECDHE AES-GCM only, no CBC, no
+   * static RSA (ELB docs, "Security policies for your Application Load Balancer").
+   */
   name: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
-  /** Lowest and highest protocol, as Node's `minVersion`/`maxVersion` and ELB's `SslProtocols` name them. */
   minVersion: 'TLSv1.2',
   maxVersion: 'TLSv1.3',
-  /** TLS 1.3 suites, in the policy's order of preference. */
-  tls13CipherSuites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'],
-  /** TLS 1.2 suites, in the policy's order of preference. */
+  /** The policy's TLS 1.3 suites (OpenSSL names). */
+  tls13Ciphers: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'],
+  /** The policy's TLS 1.2 suites (OpenSSL names). */
   tls12Ciphers: [
     'ECDHE-ECDSA-AES128-GCM-SHA256',
     'ECDHE-RSA-AES128-GCM-SHA256',
@@ -41,14 +27,35 @@ export const ALB_TLS_POLICY = {
 } as const;
 
 /**
- * The header in which the load balancer (mutual TLS in passthrough mode) hands the target the whole
- * chain the client presented: URL-encoded PEM, `+ = /` left unescaped, leaf first, root last. Lower case,
- * as Lambda target events carry header names.
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/mutual-authentication.html#mtls-http-headers
+ * The header the ALB adds in mutual TLS passthrough mode: the whole chain the client presented, leaf
+ * first, as URL-encoded PEM "with `+=/` as safe characters" (ELB docs, "HTTP headers and mutual TLS";
+ * the docs' own example escapes `=` as `%3D`, so a reader must accept both). Lower case, as the ALB
+ * writes header names into a Lambda event.
  */
-export const ALB_MTLS_CLIENTCERT_HEADER = 'x-amzn-mtls-clientcert';
+export const ALB_CLIENT_CERT_HEADER = 'x-amzn-mtls-clientcert';
 
-/** The load balancer's attributes the proxy relies on (lib/alb-front-door.ts sets them). */
+/** The prefix of every header the ALB's mutual TLS writes (`X-Amzn-Mtls-Clientcert`, `…-Leaf`, …). */
+export const ALB_MTLS_HEADER_PREFIX = 'x-amzn-mtls-';
+
+/** Limits of a Lambda target (ELB docs, "Lambda functions as targets", Limits). */
+export const ALB_LAMBDA_LIMITS = {
+  /** "The maximum size of the request body that you can send to a Lambda function is 1 MB." */
+  maxRequestBodyBytes: 1_000_000,
+  /**
+   * "The maximum size of the response JSON that the Lambda function can send is 1 MB": the smaller
+   * reading of "MB", so the result fits whichever AWS means.
+   */
+  maxResponseJsonBytes: 1_000_000,
+} as const;
+
+/** The front doors the stack can put in front of the proxy (context key `frontDoor`). */
+export const FRONT_DOORS = ['api-gateway', 'alb'] as const;
+export type FrontDoor = (typeof FRONT_DOORS)[number];
+
+/** The front door when the key is not given: the stack as it was before the key existed. */
+export const DEFAULT_FRONT_DOOR: FrontDoor = 'api-gateway';
+
+/** The load balancer's settings the proxy relies on (lib/alb-front-door.ts sets them). */
 export const ALB_ATTRIBUTES = {
   /**
    * `append`: the load balancer appends the address of the client it accepted the connection from to

@@ -9,7 +9,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ALB_ATTRIBUTES, ALB_MTLS_CLIENTCERT_HEADER, ALB_TLS_POLICY } from '../../shared/contracts/alb';
+import { ALB_ATTRIBUTES, ALB_CLIENT_CERT_HEADER, ALB_TLS_POLICY } from '../../shared/contracts/alb';
 import { ALLOWED_METHODS, EDGE_PATHS, type EdgePath } from '../../shared/contracts/proxy';
 import { ALB_NOT_FOUND_BODY } from '../../lib/alb-front-door';
 import { TLS_NEGOTIATION_ERRORS_THRESHOLD } from '../../lib/alarms';
@@ -104,7 +104,7 @@ describe('HTTPS listener', () => {
     expect([ALB_TLS_POLICY.minVersion, ALB_TLS_POLICY.maxVersion]).toEqual(['TLSv1.2', 'TLSv1.3']);
     for (const suite of ALB_TLS_POLICY.tls12Ciphers)
       expect(suite).toMatch(/^ECDHE-(RSA|ECDSA)-AES(128|256)-GCM-SHA(256|384)$/);
-    for (const suite of ALB_TLS_POLICY.tls13CipherSuites)
+    for (const suite of ALB_TLS_POLICY.tls13Ciphers)
       expect(suite).toMatch(/^TLS_(AES_(128|256)_GCM|CHACHA20_POLY1305)_SHA(256|384)$/);
     // FAPI 1 Advanced §8.5's two ECDHE suites are offered (with an RSA certificate, they are what TLS 1.2 gets).
     expect(ALB_TLS_POLICY.tls12Ciphers).toEqual(
@@ -116,7 +116,7 @@ describe('HTTPS listener', () => {
     const [, listener] = only(t, 'AWS::ElasticLoadBalancingV2::Listener');
     expect(listener.Properties.MutualAuthentication).toEqual({ Mode: 'passthrough' });
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::TrustStore', 0);
-    expect(ALB_MTLS_CLIENTCERT_HEADER).toBe('x-amzn-mtls-clientcert');
+    expect(ALB_CLIENT_CERT_HEADER).toBe('x-amzn-mtls-clientcert');
   });
 
   it('answers everything no rule forwards with a fixed 404 in the JSON of the proxy’s own not_found', () => {
