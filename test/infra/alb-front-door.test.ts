@@ -1,10 +1,10 @@
 /**
  * The stack with `frontDoor=alb` (lib/alb-front-door.ts): the load balancer's TLS and mutual TLS, the
  * Lambda target, the rules, what the stack no longer has (API Gateway, truststore, NAT), the logs, the
- * alarms, WAF and DNS, and cdk-nag as a gate. Three configurations, each synthesized once without
- * bundling (the assets are not what these tests look at): the minimal one in eu-west-1 (a region with an
- * ELB log delivery account), the full one (zone, web ACL, no deletion protection, a subset of paths), and
- * one in eu-central-2 (a region opened after August 2022, which has none).
+ * alarms, WAF and DNS, and cdk-nag as a gate. Three configurations of support.ts, each synthesized once:
+ * `alb` in eu-west-1 (a region with an ELB log delivery account), `albFull` (zone, web ACL, no deletion
+ * protection, a subset of paths), and `albNewRegion` in eu-central-2 (opened after August 2022, it has
+ * none). synth.test.ts runs the CDK's CloudFormation validation on all three.
  */
 import { Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -13,11 +13,7 @@ import { ALB_ATTRIBUTES, ALB_CLIENT_CERT_HEADER, ALB_TLS_POLICY } from '../../sh
 import { ALLOWED_METHODS, EDGE_PATHS, type EdgePath } from '../../shared/contracts/proxy';
 import { ALB_NOT_FOUND_BODY } from '../../lib/alb-front-door';
 import { TLS_NEGOTIATION_ERRORS_THRESHOLD } from '../../lib/alarms';
-import { synthesizeEdge, type SynthesizedEdge } from './support';
-
-const WEB_ACL =
-  'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/edge/11111111-2222-3333-4444-555555555555';
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+import { CONFIGURATIONS, WEB_ACL_ARN, synthesizeEdge, type SynthesizedEdge } from './support';
 
 let minimal: SynthesizedEdge;
 let full: SynthesizedEdge;
@@ -25,22 +21,9 @@ let zurich: SynthesizedEdge;
 let t: Template;
 
 beforeAll(async () => {
-  minimal = await synthesizeEdge({ ...NO_BUNDLING, frontDoor: 'alb' });
-  full = await synthesizeEdge({
-    ...NO_BUNDLING,
-    frontDoor: 'alb',
-    hostedZoneId: 'Z0123456789ABC',
-    hostedZoneName: 'example.com',
-    albWebAclArn: WEB_ACL,
-    albDeletionProtection: 'false',
-    allowedPaths: '/oauth/token,/userinfo',
-    alarmEmail: 'ops@example.com',
-  });
-  zurich = await synthesizeEdge({
-    ...NO_BUNDLING,
-    frontDoor: 'alb',
-    certificateArn: 'arn:aws:acm:eu-central-2:111111111111:certificate/abc',
-  });
+  minimal = await synthesizeEdge(CONFIGURATIONS.alb);
+  full = await synthesizeEdge(CONFIGURATIONS.albFull);
+  zurich = await synthesizeEdge(CONFIGURATIONS.albNewRegion);
   t = minimal.template;
 }, 120_000);
 
@@ -429,7 +412,7 @@ describe('WAF and DNS', () => {
     const [lb] = only(full.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     full.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { Ref: lb },
-      WebACLArn: WEB_ACL,
+      WebACLArn: WEB_ACL_ARN,
     });
   });
 

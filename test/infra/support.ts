@@ -32,6 +32,8 @@ export const REQUIRED_CONTEXT = {
 
 export const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:auth0-cname-AbCdEf';
 export const EDGE_CERT = 'arn:aws:acm:us-east-1:111111111111:certificate/edge';
+export const WEB_ACL_ARN =
+  'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/edge/11111111-2222-3333-4444-555555555555';
 
 /** The configurations the infra tests assert on (context keys beyond REQUIRED_CONTEXT). */
 export const CONFIGURATIONS = {
@@ -56,6 +58,23 @@ export const CONFIGURATIONS = {
   },
   /** Imported secret without the custom domain edge. */
   importedSecret: { cnameApiKeySecretArn: SECRET_ARN },
+  /** The Application Load Balancer front door, every default (eu-west-1: a region with an ELB log account). */
+  alb: { frontDoor: 'alb' },
+  /** The ALB front door with its keys, a hosted zone and a subset of paths. */
+  albFull: {
+    frontDoor: 'alb',
+    hostedZoneId: 'Z0123456789ABC',
+    hostedZoneName: 'example.com',
+    albWebAclArn: WEB_ACL_ARN,
+    albDeletionProtection: 'false',
+    allowedPaths: '/oauth/token,/userinfo',
+    alarmEmail: 'ops@example.com',
+  },
+  /** The ALB front door in a region opened after August 2022 (ELB delivers logs as a service principal). */
+  albNewRegion: {
+    frontDoor: 'alb',
+    certificateArn: 'arn:aws:acm:eu-central-2:111111111111:certificate/abc',
+  },
 } as const satisfies Record<string, RawContext>;
 
 /** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
