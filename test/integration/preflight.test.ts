@@ -617,6 +617,101 @@ describe('preflight: one failing account per check (SDK mocks of the AWS control
   });
 });
 
+describe('preflight: frontDoor=alb (SDK mocks of ACM, API Gateway and the other control planes)', () => {
+  /** FULL on the load balancer: the API Gateway keys dropped, as docs/configuration.md says to. */
+  const ALB = withContext(
+    'frontDoor=alb',
+    'ownershipVerificationCertificateArn=',
+    'apiGatewayCloudWatchRole=',
+  );
+
+  /** Each ACM certificate preflight asked for, with the region of the client that asked. */
+  async function acmLookups(): Promise<Record<string, string>> {
+    const pairs = await Promise.all(
+      acm
+        .commandCalls(DescribeCertificateCommand)
+        .map(async (call) => [
+          call.args[0].input.CertificateArn,
+          await (call.thisValue as ACMClient).config.region(),
+        ]),
+    );
+    return Object.fromEntries(pairs) as Record<string, string>;
+  }
+
+  it('the API Gateway CloudWatch Logs role and the ownership verification certificate do not apply: neither is looked up, an imported mTLS certificate passes alone', async () => {
+    // An account whose API Gateway settings cannot be read: the ALB door must not depend on them.
+    apiGateway
+      .on(GetAccountCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform: apigateway:GET'));
+    const run = await preflight(ALB);
+    expect(failures(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.lines.at(-1)).toBe(`preflight: all 10 checks passed in ${ACCOUNT}/${REGION}`);
+    expect(checkLine(run, 'API Gateway CloudWatch Logs role')).toBe(
+      '✓ API Gateway CloudWatch Logs role: frontDoor=alb: no API Gateway stage, the stack leaves the role alone',
+    );
+    expect(checkLine(run, 'ownership verification certificate')).toBe(
+      '✓ ownership verification certificate: frontDoor=alb: the load balancer needs none (it serves imported and private-CA certificates as they are)',
+    );
+    expect(checkLine(run, 'mTLS certificate')).toBe(
+      `✓ mTLS certificate: ${CERT} is ISSUED (IMPORTED) in ${REGION} and covers mtls.auth.example.com, valid until ${certificate(CERT, []).NotAfter?.toISOString().slice(0, 10)}`,
+    );
+    expect(apiGateway.calls()).toHaveLength(0);
+    // The listener's certificate is looked up in the stack's region, the edge's in us-east-1, nothing else.
+    expect(await acmLookups()).toEqual({ [CERT]: REGION, [EDGE_CERT]: 'us-east-1' });
+  });
+
+  it('an ownership verification certificate given anyway is not looked up (it does nothing with this door)', async () => {
+    const run = await preflight(withContext('frontDoor=alb', 'apiGatewayCloudWatchRole='));
+    expect(run.code).toBe(0);
+    expect(checkLine(run, 'ownership verification certificate')).toContain('frontDoor=alb');
+    expect(Object.keys(await acmLookups())).not.toContain(OWNERSHIP_CERT);
+  });
+
+  it.each<[string, () => void, RegExp]>([
+    [
+      'is not in the stack region (ResourceNotFoundException)',
+      () =>
+        acm
+          .on(DescribeCertificateCommand, { CertificateArn: CERT })
+          .rejects(awsError('ResourceNotFoundException', `Could not find certificate ${CERT}.`)),
+      /does not exist in 111111111111\/eu-west-1/,
+    ],
+    [
+      'has a key the load balancer cannot serve (RSA_1024)',
+      () =>
+        acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({
+          Certificate: certificate(CERT, ['mtls.auth.example.com'], {
+            Type: 'IMPORTED',
+            KeyAlgorithm: 'RSA_1024',
+          }),
+        }),
+      /has a RSA_1024 key: a load balancer serves RSA 2048, 3072 or 4096 and ECDSA keys only/,
+    ],
+  ])('the listener certificate %s: ✗ mTLS certificate, and only it', async (_name, arrange, problem) => {
+    arrange();
+    const run = await preflight(ALB);
+    expect(run.code).toBe(1);
+    const line = checkLine(run, 'mTLS certificate');
+    expect(failures(run)).toEqual([line]);
+    expect(line).toMatch(problem);
+    expect(line).toMatch(
+      /— fix: request a public certificate: aws acm request-certificate --region eu-west-1 /,
+    );
+  });
+
+  it("the same RSA_1024 certificate is not the load balancer's problem on API Gateway: the rule is the ALB door's only", async () => {
+    acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({
+      Certificate: certificate(CERT, ['mtls.auth.example.com'], {
+        Type: 'IMPORTED',
+        KeyAlgorithm: 'RSA_1024',
+      }),
+    });
+    const run = await preflight(FULL);
+    expect(checkLine(run, 'mTLS certificate')).not.toContain('load balancer');
+  });
+});
+
 describe('preflight: Lambda concurrency (SDK mock of Lambda)', () => {
   /** One check, run as the command runs it, against an account at the low default limit of 10. */
   async function lowDefaultAccount(reserved: number): Promise<{ ok: boolean; line?: string }> {

@@ -79,6 +79,10 @@ export const cdkBootstrap: PreflightCheck = {
 /** API Gateway's account CloudWatch Logs role: stage access logging fails without it. */
 export const apiGatewayCloudWatchRole: PreflightCheck = {
   title: 'API Gateway CloudWatch Logs role',
+  notApplicable: (config) =>
+    config.frontDoor === 'alb'
+      ? 'frontDoor=alb: no API Gateway stage, the stack leaves the role alone'
+      : undefined,
   async run(env) {
     const { config } = env;
     const mode = config.apiGatewayCloudWatchRole;

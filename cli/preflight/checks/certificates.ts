@@ -1,7 +1,8 @@
 /**
- * The ACM certificates the stack names: the mTLS domain's (Regional API Gateway: the stack's region), its
- * ownership verification certificate (imported or private-CA mTLS certificates need one), and the
- * CloudFront edge's (us-east-1). Each must exist in this account, be ISSUED and cover its host.
+ * The ACM certificates the stack names: the mTLS domain's (Regional API Gateway or the load balancer: the
+ * stack's region), its ownership verification certificate (API Gateway with an imported or private-CA
+ * mTLS certificate needs one), and the CloudFront edge's (us-east-1). Each must exist in this account, be
+ * ISSUED and cover its host.
  */
 import { DescribeCertificateCommand, type CertificateDetail } from '@aws-sdk/client-acm';
 import {
@@ -19,6 +20,13 @@ import { namesCover } from '../dns-names';
 
 /** CloudFront only uses ACM certificates from this region. */
 const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
+
+/**
+ * The key algorithms a load balancer serves (frontDoor=alb): "RSA certificates with 2048, 3072, and
+ * 4096-bit key lengths, and all ECDSA certificates"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html).
+ */
+const ALB_KEY_ALGORITHM = /^(RSA_(2048|3072|4096)|EC_\w+)$/;
 
 interface Wanted {
   /** The context key that names the certificate. */
@@ -126,10 +134,21 @@ export const mtlsCertificate: PreflightCheck = {
     return judge(certificate, wanted, (c) => {
       // API Gateway: "Only required when configuring mutual TLS and using an ACM imported or private CA
       // certificate ARN as the regionalCertificateArn" (DomainName.ownershipVerificationCertificateArn).
-      if ((c.Type === 'IMPORTED' || c.Type === 'PRIVATE') && !config.ownershipVerificationCertificateArn) {
+      // A load balancer (frontDoor=alb) serves such a certificate as it is.
+      if (
+        config.frontDoor === 'api-gateway' &&
+        (c.Type === 'IMPORTED' || c.Type === 'PRIVATE') &&
+        !config.ownershipVerificationCertificateArn
+      ) {
         return fail(
           `${wanted.arn} is ${c.Type}: API Gateway needs an ownership verification certificate for mTLS with it`,
           `request a public ACM certificate for ${config.mtlsDomainName} in ${config.region} and pass it with -c ownershipVerificationCertificateArn=<ARN>`,
+        );
+      }
+      if (config.frontDoor === 'alb' && c.KeyAlgorithm && !ALB_KEY_ALGORITHM.test(c.KeyAlgorithm)) {
+        return fail(
+          `${wanted.arn} has a ${c.KeyAlgorithm} key: a load balancer serves RSA 2048, 3072 or 4096 and ECDSA keys only`,
+          requestFix(wanted),
         );
       }
       return undefined;
@@ -141,9 +160,11 @@ export const mtlsCertificate: PreflightCheck = {
 export const ownershipVerificationCertificate: PreflightCheck = {
   title: 'ownership verification certificate',
   notApplicable: (config) =>
-    config.ownershipVerificationCertificateArn
-      ? undefined
-      : 'none given (needed only for imported or private-CA certificates)',
+    config.frontDoor === 'alb'
+      ? 'frontDoor=alb: the load balancer needs none (it serves imported and private-CA certificates as they are)'
+      : config.ownershipVerificationCertificateArn
+        ? undefined
+        : 'none given (needed only for imported or private-CA certificates)',
   async run(env) {
     const { config } = env;
     const wanted: Wanted = {

@@ -1,6 +1,7 @@
 /**
  * Every preflight check, in the order printed. A new check is one `PreflightCheck` (title, when it has
- * nothing to do, run) added here; a new front door (`frontDoor=alb`) adds its own with `notApplicable`.
+ * nothing to do, run) added here; a check that only one front door needs says so in `notApplicable`
+ * (`frontDoor=alb` has no API Gateway: no account CloudWatch Logs role, no ownership verification).
  */
 import type { PreflightCheck } from '../check';
 import { apiGatewayCloudWatchRole, cdkBootstrap, lambdaConcurrency } from './account';
