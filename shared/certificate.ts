@@ -1,7 +1,7 @@
 /**
  * The certificate rules, in one place: parsing, the RFC 8705 thumbprint, the certificate's kind
- * (self-signed or CA-signed), who signed whom, the subject index, CA-bundle verification, the validity
- * window and the `client-certificate` header encoding.
+ * (self-signed or CA-signed), who signed whom, the subject index, CA-bundle verification (of a leaf, or
+ * of a chain the client presented), the validity window and the `client-certificate` header encoding.
  *
  * Imported by the proxy Lambda (hot path), the admin CLI, the truststore builder and the local edge.
  * Only `node:crypto` here: this module is bundled into the proxy and runs on every request.
@@ -260,8 +260,17 @@ export class SubjectIndex<T> {
 }
 
 /**
+ * The most certificates a verified path may hold, from the leaf to the bundle certificate, both
+ * included: API Gateway's truststore limit ("at most 4 deep"), so both front doors accept the same
+ * depth. With a root in the bundle, a client may present at most two intermediates.
+ */
+export const MAX_CHAIN_DEPTH = 4;
+
+/**
  * The trusted client CAs (`CA_BUNDLE_FILE`): roots and intermediates. A leaf is CA-verified only if a
- * `CA:TRUE` certificate of this bundle, whose subject is the leaf's issuer, verifiably signed it.
+ * `CA:TRUE` certificate of this bundle, whose subject is the leaf's issuer, verifiably signed it, or
+ * (a front door that passes the client's chain on unverified: the ALB) a path of intermediates the
+ * client presented leads there, each link issued by the next (see {@link CaBundle.pathFrom}).
  */
 export class CaBundle {
   private readonly bySubject: SubjectIndex<InspectedCertificate>;
@@ -294,11 +303,52 @@ export class CaBundle {
     }
     return undefined;
   }
+
+  /**
+   * The path from `leaf` to this bundle through certificates the client presented, as nginx builds it
+   * with `ssl_verify_depth` (OpenSSL's chain building, without its time checks: those are the caller's,
+   * see `precheck`): the presented intermediates in order from the leaf up, then the bundle certificate
+   * that issued the last of them. Each link is the strict {@link issued} rule; a presented certificate
+   * is a link only if it is `CA:TRUE` and not self-signed, so a root (or a registered self-signed
+   * certificate) the client sends is never trusted for being sent: trust starts at the bundle. At most
+   * {@link MAX_CHAIN_DEPTH} certificates, leaf and bundle certificate included; the shortest path wins
+   * (the bundle is asked first at every step). Undefined when there is none.
+   */
+  pathFrom(
+    leaf: InspectedCertificate,
+    presented: readonly InspectedCertificate[],
+  ):
+    { readonly through: readonly InspectedCertificate[]; readonly anchor: InspectedCertificate } | undefined {
+    const links = new SubjectIndex(
+      (cert: InspectedCertificate) => cert.x509,
+      presented.filter((cert) => cert.isCa && !cert.selfSigned),
+    );
+    const walk = (
+      cert: InspectedCertificate,
+      through: readonly InspectedCertificate[],
+    ): { through: readonly InspectedCertificate[]; anchor: InspectedCertificate } | undefined => {
+      const anchor = this.issuerOf(cert.x509);
+      if (anchor) return { through, anchor };
+      // leaf + the links so far + one more link + the bundle certificate must fit.
+      if (through.length + 3 > MAX_CHAIN_DEPTH) return undefined;
+      for (const link of links.namedAsIssuerOf(cert.x509)) {
+        if (link === leaf || through.includes(link) || !issued(link.x509, cert.x509)) continue;
+        const found = walk(link, [...through, link]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    return walk(leaf, []);
+  }
 }
 
 /** What the edge makes of a client certificate, independent of time and registry (so it may be memoized). */
 export type ClientCertificateAnalysis =
-  | { readonly ok: false; readonly reason: 'unparsable' | 'header-too-large'; readonly thumbprint?: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'unparsable' | 'header-too-large' | 'chain-too-long';
+      readonly thumbprint?: string;
+    }
   | {
       readonly ok: true;
       readonly cert: InspectedCertificate;
@@ -311,12 +361,28 @@ export type ClientCertificateAnalysis =
       readonly cert: InspectedCertificate;
       readonly kind: 'ca-signed';
       readonly header: string;
-      /** The bundle certificate that issued the leaf; undefined when none did (the leaf is not CA-verified). */
+      /**
+       * The bundle certificate at the end of the path (the one that issued the leaf, or the last
+       * presented intermediate); undefined when there is no path (the leaf is not CA-verified).
+       */
       readonly verifiedBy: InspectedCertificate | undefined;
+      /** The presented intermediates on the path, from the leaf up (empty: the bundle issued the leaf). */
+      readonly through: readonly InspectedCertificate[];
     };
 
-/** Classifies a client certificate (PEM) against the CA bundle. Pure: same input, same answer. */
-export function analyzeClientCertificate(pem: string, bundle: CaBundle): ClientCertificateAnalysis {
+/**
+ * Classifies a client certificate (PEM) against the CA bundle. Pure: same input, same answer.
+ * @param presented the certificates the client presented after the leaf (PEM), when the front door
+ *   passes its chain on unverified (the ALB in passthrough mode). Omitted: the front door verified the
+ *   chain itself (API Gateway's truststore) and only the leaf's issuer is looked for in the bundle. A
+ *   presented certificate that does not parse refuses the whole chain (fail closed).
+ */
+export function analyzeClientCertificate(
+  pem: string,
+  bundle: CaBundle,
+  presented: readonly string[] = [],
+): ClientCertificateAnalysis {
+  if (presented.length + 1 > MAX_CHAIN_DEPTH) return { ok: false, reason: 'chain-too-long' };
   let cert: InspectedCertificate;
   try {
     cert = inspectCertificate(pem);
@@ -326,5 +392,19 @@ export function analyzeClientCertificate(pem: string, bundle: CaBundle): ClientC
   const header = encodeClientCertificateHeader(cert.pem);
   if (!headerFits(header)) return { ok: false, reason: 'header-too-large', thumbprint: cert.thumbprint };
   if (kindOf(cert) === 'self-signed') return { ok: true, cert, kind: 'self-signed', header };
-  return { ok: true, cert, kind: 'ca-signed', header, verifiedBy: bundle.issuerOf(cert.x509) };
+  let chain: InspectedCertificate[];
+  try {
+    chain = presented.map((block) => inspectCertificate(block));
+  } catch {
+    return { ok: false, reason: 'unparsable', thumbprint: cert.thumbprint };
+  }
+  const path = bundle.pathFrom(cert, chain);
+  return {
+    ok: true,
+    cert,
+    kind: 'ca-signed',
+    header,
+    verifiedBy: path?.anchor,
+    through: path?.through ?? [],
+  };
 }

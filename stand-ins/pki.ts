@@ -41,6 +41,8 @@ export interface CertificateOptions {
   readonly ca?: boolean;
   /** Omit basicConstraints altogether. @default false */
   readonly noBasicConstraints?: boolean;
+  /** Omit keyUsage (then nothing but basicConstraints says whether the key may sign certificates). @default false */
+  readonly noKeyUsage?: boolean;
   /** @default one hour ago */
   readonly notBefore?: Date;
   /** @default 30 days from now */
@@ -100,14 +102,16 @@ export async function createCertificate(options: CertificateOptions): Promise<Is
   if (!options.noBasicConstraints) {
     extensions.push(new x509.BasicConstraintsExtension(options.ca ?? false, undefined, true));
   }
-  extensions.push(
-    new x509.KeyUsagesExtension(
-      options.ca
-        ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
-        : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-      true,
-    ),
-  );
+  if (!options.noKeyUsage) {
+    extensions.push(
+      new x509.KeyUsagesExtension(
+        options.ca
+          ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+          : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
+    );
+  }
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey));
   if (options.issuer) {
     extensions.push(await x509.AuthorityKeyIdentifierExtension.create(options.issuer.keys.publicKey));

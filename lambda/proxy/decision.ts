@@ -13,8 +13,11 @@ import type { CaSignedPolicy } from '../../shared/contracts/proxy';
 /** Why a certificate was refused (logged and counted; the client only sees `invalid_client`). */
 export type RejectReason =
   | 'no-certificate'
+  | 'certificate-header-repeated'
+  | 'certificate-header-malformed'
   | 'unparsable'
   | 'header-too-large'
+  | 'chain-too-long'
   | 'outside-validity'
   | 'not-issued-by-trusted-ca'
   | 'self-signed-not-registered'
@@ -44,7 +47,9 @@ export function precheck(
   if (!isWithinValidity(analysis.cert, now)) return { reject: 'outside-validity' };
   if (
     analysis.kind === 'ca-signed' &&
-    (!analysis.verifiedBy || !isWithinValidity(analysis.verifiedBy, now))
+    (!analysis.verifiedBy ||
+      !isWithinValidity(analysis.verifiedBy, now) ||
+      !analysis.through.every((intermediate) => isWithinValidity(intermediate, now)))
   ) {
     return { reject: 'not-issued-by-trusted-ca' };
   }
