@@ -3,6 +3,7 @@
  * (docs/reference.md#relayed-response).
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { ALB_CLIENT_CERT_HEADER, ALB_MTLS_HEADER_PREFIX } from '../../shared/contracts/alb';
 import type { CaVerifiedStatus } from './decision';
 
 /** Headers the edge owns or that would let a client choose its own IP: never passed on from the client. */
@@ -18,7 +19,16 @@ const OWNED = [
   'forwarded',
   'host',
   'content-length',
+  // The ALB front door's certificate chain (also covered by the prefix below; named in case the
+  // listener renames it).
+  ALB_CLIENT_CERT_HEADER,
 ];
+
+/**
+ * Prefixes of headers the edge owns: every `X-Amzn-Mtls-*` header the ALB's mutual TLS may write. A
+ * client's copy tells Auth0 nothing true, whichever front door it came through.
+ */
+const OWNED_PREFIXES = [ALB_MTLS_HEADER_PREFIX];
 
 /** RFC 9110 §7.6.1 hop-by-hop headers (plus the legacy `keep-alive` and proxy headers). */
 export const HOP_BY_HOP = [
@@ -73,8 +83,13 @@ function forEachPassedHeader(
   for (const [name, value] of headers) if (isConnection(name)) named = connectionTokens(value, named);
   for (const [name, value] of headers) {
     const judged = canonical(name.toLowerCase());
-    if (!REQUEST_DROPPED.has(judged) && !named?.has(judged)) keep(name, value);
+    if (!REQUEST_DROPPED.has(judged) && !named?.has(judged) && !hasOwnedPrefix(judged)) keep(name, value);
   }
+}
+
+function hasOwnedPrefix(lower: string): boolean {
+  for (const prefix of OWNED_PREFIXES) if (lower.startsWith(prefix)) return true;
+  return false;
 }
 
 /** Client headers minus everything the edge owns, hop-by-hop headers and those `Connection` names. */
@@ -131,8 +146,9 @@ export function upstreamHeaders(
 }
 
 /**
- * Upstream response headers (raw name/value list) as API Gateway multi-value headers, hop-by-hop dropped.
- * A prototype-less object: a header named `constructor` or `__proto__` is an entry like any other.
+ * Upstream response headers (raw name/value list) as multi-value headers (API Gateway's and the ALB's
+ * `multiValueHeaders`), hop-by-hop dropped. A prototype-less object: a header named `constructor` or
+ * `__proto__` is an entry like any other.
  */
 export function responseHeaders(rawHeaders: readonly string[]): Record<string, string[]> {
   let named: Set<string> | undefined;
