@@ -1,7 +1,8 @@
 /**
  * What the edge answers: either one of its own refusals (one row each below: the outcome it is logged
  * and counted as, the OAuth-style error the client sees, and why), or the upstream's answer relayed.
- * Front-door neutral: `api-gateway.ts` renders an {@link Answer} as a REST API proxy result.
+ * Front-door neutral: `api-gateway.ts` renders an {@link Answer} as a REST API proxy result, `alb.ts`
+ * as an ALB Lambda target result.
  */
 import type { UpstreamResponse } from './forward';
 
@@ -79,6 +80,12 @@ export const REFUSALS = {
     outcome: 'bad_gateway',
     error: 'bad_gateway',
     description: 'the authorization server could not be reached',
+  },
+  /** Auth0's answer is larger than the front door can carry (the ALB's 1 MB): never truncated. */
+  upstreamTooLarge: {
+    outcome: 'bad_gateway',
+    error: 'bad_gateway',
+    description: 'the authorization server answered with more than this front door can carry',
   },
   /** Auth0's forwarding target did not answer within UPSTREAM_TIMEOUT_MS. */
   upstreamTimeout: {

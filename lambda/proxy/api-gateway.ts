@@ -8,29 +8,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isIP } from 'node:net';
 import { refusalBody, refusalHeaders, statusOf, type Answer } from './answers';
 import { responseHeaders } from './headers';
+import { bodyOf, methodOf, multiValuePairs, record, type Loose } from './event-fields';
 import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
 
-type Loose = Record<string, unknown>;
-
-function record(value: unknown): Loose | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
-}
-
 function stringPairs(single: unknown, multi: unknown, what: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
+  const pairs = multiValuePairs(multi, what);
   const multiRecord = record(multi);
-  if (multiRecord) {
-    for (const name of Object.keys(multiRecord)) {
-      const values = multiRecord[name];
-      if (!Array.isArray(values)) throw new BadRequest(`malformed ${what}`);
-      for (const value of values) {
-        if (typeof value !== 'string') throw new BadRequest(`malformed ${what}`);
-        pairs.push([name, value]);
-      }
-    }
-  } else if (multi !== undefined && multi !== null) {
-    throw new BadRequest(`malformed ${what}`);
-  }
   const singleRecord = record(single);
   if (singleRecord) {
     // Only names the multi-value map lacks (API Gateway always sends both, consistently).
@@ -46,8 +29,6 @@ function stringPairs(single: unknown, multi: unknown, what: string): Array<[stri
   return pairs;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** The request path, before anything else is looked at (the allow-list check comes first). */
 function pathOf(event: unknown): string | undefined {
   const path = record(event)?.path;
@@ -59,26 +40,14 @@ function readEvent(event: APIGatewayProxyEvent): EdgeRequest {
   const e = event as unknown as Loose;
   const context = record(e.requestContext);
   const identity = record(context?.identity);
-  const method = e.httpMethod;
-  if (typeof method !== 'string' || !/^[A-Z]{1,16}$/.test(method)) throw new BadRequest('malformed method');
+  const method = methodOf(e);
   const sourceIp = identity?.sourceIp;
   if (typeof sourceIp !== 'string' || isIP(sourceIp) === 0)
     throw new BadRequest('missing or malformed source IP');
   const requestId = typeof context?.requestId === 'string' ? context.requestId : '';
   const clientCert = record(identity?.clientCert);
   const pem = clientCert?.clientCertPem;
-  let body = Buffer.alloc(0);
-  if (typeof e.body === 'string') {
-    if (e.isBase64Encoded === true) {
-      const compact = e.body.replace(/\s+/g, '');
-      if (compact.length % 4 !== 0 || !BASE64.test(compact)) throw new BadRequest('malformed base64 body');
-      body = Buffer.from(compact, 'base64');
-    } else {
-      body = Buffer.from(e.body, 'utf8');
-    }
-  } else if (e.body !== null && e.body !== undefined) {
-    throw new BadRequest('malformed body');
-  }
+  const body = bodyOf(e);
   return {
     requestId,
     method,

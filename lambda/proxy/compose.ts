@@ -6,9 +6,10 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ALBEvent, ALBResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { CaBundle } from '../../shared/certificate';
+import { alb } from './alb';
 import { apiGateway } from './api-gateway';
 import { loadConfig } from './config';
 import { createProxy, type Proxy } from './core';
@@ -44,6 +45,8 @@ export interface ComposedProxy {
   readonly proxy: Proxy;
   /** The REST API (payload 1.0) proxy integration handler. */
   readonly apiGatewayHandler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  /** The ALB Lambda target handler (multi-value headers on, mutual TLS passthrough). */
+  readonly albHandler: (event: ALBEvent) => Promise<ALBResult>;
 }
 
 /** @throws ConfigError naming the variable and the fix; an error when the CA bundle cannot be read */
@@ -84,5 +87,9 @@ export function composeProxy(runtime: ProxyRuntime): ComposedProxy {
     observe: createObserver(telemetrySettings(runtime.env), runtime.write),
     now,
   });
-  return { proxy, apiGatewayHandler: (event) => proxy(apiGateway, event) };
+  return {
+    proxy,
+    apiGatewayHandler: (event) => proxy(apiGateway, event),
+    albHandler: (event) => proxy(alb, event),
+  };
 }

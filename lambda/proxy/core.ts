@@ -112,12 +112,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const analyses = new Map<string, ClientCertificateAnalysis>();
   const targetHost = config.forwardingTarget.host;
 
-  const analyze = (pem: string): ClientCertificateAnalysis => {
-    let analysis = analyses.get(pem);
+  const analyze = (pem: string, presented: readonly string[] | undefined): ClientCertificateAnalysis => {
+    // PEM blocks delimit themselves: the concatenation names the presented chain exactly.
+    const key = presented === undefined || presented.length === 0 ? pem : pem + presented.join('');
+    let analysis = analyses.get(key);
     if (!analysis) {
-      analysis = analyzeClientCertificate(pem, bundle);
+      analysis = analyzeClientCertificate(pem, bundle, presented);
       if (analyses.size >= MAX_MEMOIZED_ANALYSES) analyses.delete(analyses.keys().next().value as string);
-      analyses.set(pem, analysis);
+      analyses.set(key, analysis);
     }
     return analysis;
   };
@@ -149,7 +151,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
     request: EdgeRequest,
     facts: MutableFacts,
   ): { analysis: Extract<ClientCertificateAnalysis, { ok: true }>; lookup: string } | Stop => {
-    const analysis = request.clientCertPem === undefined ? undefined : analyze(request.clientCertPem);
+    if (request.certificateProblem) return new Stop(REFUSALS.certificateRejected, request.certificateProblem);
+    const analysis =
+      request.clientCertPem === undefined
+        ? undefined
+        : analyze(request.clientCertPem, request.presentedChain);
     facts.thumbprint = analysis?.ok ? analysis.cert.thumbprint : analysis?.thumbprint;
     facts.kind = analysis?.ok ? analysis.kind : undefined;
     const pre = precheck(analysis, new Date(now()));
@@ -206,8 +212,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
     }
   };
 
-  /** Step 8: forward and relay Auth0's answer, or say why not. */
+  /** Step 8: forward and relay Auth0's answer whole, or say why not. */
   const relay = async (
+    door: FrontDoor<unknown, unknown>,
     request: EdgeRequest,
     headers: string[],
     facts: MutableFacts,
@@ -222,6 +229,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
       });
       if (saysInvalidApiKey(upstream)) secret.invalidate();
       facts.upstreamStatus = upstream.statusCode;
+      if (door.carries && !door.carries(upstream)) {
+        return new Stop(REFUSALS.upstreamTooLarge, `upstream answer of ${upstream.body.length} bytes`);
+      }
       return { kind: 'relay', upstream };
     } catch (error) {
       const refusal =
@@ -263,7 +273,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const headers = headersFor(request, apiKey, analysis.header, decision.caVerified);
     if (headers instanceof Stop) return headers;
     facts.caVerified = decision.caVerified;
-    return relay(request, headers, facts);
+    return relay(door, request, headers, facts);
   };
 
   return async <Event, Result>(door: FrontDoor<Event, Result>, event: Event): Promise<Result> => {

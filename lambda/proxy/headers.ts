@@ -55,6 +55,11 @@ function canonical(lower: string): string {
   return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
 }
 
+/** A header name as every front door judges it: any letter case, `_` read as `-`. */
+export function judgedName(name: string): string {
+  return canonical(name.toLowerCase());
+}
+
 /** Adds the canonical names a `Connection` header value lists. */
 function connectionTokens(value: string, named: Set<string> | undefined): Set<string> {
   const set = named ?? new Set<string>();
