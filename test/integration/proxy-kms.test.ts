@@ -27,7 +27,7 @@ describe('with cnameApiKeySecretKmsKeyArn: the proxy reads the key', () => {
   });
 
   it('forwards with the CNAME API key (kms:Decrypt through Secrets Manager is granted)', async () => {
-    const result = await h.proxyWith()(apiGatewayEvent(h.pki.leaf.pem));
+    const result = await h.proxyWith().apiGatewayHandler(apiGatewayEvent(h.pki.leaf.pem));
     expect(result.statusCode).toBe(200);
     expect(h.upstream.received.at(-1)?.headers['cname-api-key']).toEqual(['test-cname-api-key-0123456789']);
   });
@@ -47,7 +47,7 @@ describe('without it (the fault before this key existed): the proxy can never re
   });
 
   it('answers 503 and nothing is forwarded; the denied call is kms:Decrypt on the key', async () => {
-    const result = await h.proxyWith()(apiGatewayEvent(h.pki.leaf.pem));
+    const result = await h.proxyWith().apiGatewayHandler(apiGatewayEvent(h.pki.leaf.pem));
     expect(result.statusCode).toBe(503);
     expect(h.upstream.received).toHaveLength(0);
     expect(iam.gate.denials.map((d) => `${d.action} ${d.resource}`)).toContain(`kms:Decrypt ${KEY_ARN}`);

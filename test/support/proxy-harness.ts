@@ -4,12 +4,11 @@
  * upstream. Each configuration is its own composed proxy: nothing touches process.env.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeProxy } from '../../lambda/proxy/compose';
+import { composeProxy, type ComposedProxy } from '../../lambda/proxy/compose';
 import { inspectCertificate } from '../../shared/certificate';
 import { itemFromEntry, type RegistryStatus } from '../../shared/registry-model';
 import { entryForCertificate } from '../../shared/registry-store';
@@ -31,12 +30,17 @@ import { currentTemplateIam } from './iam';
 
 let proxies = 0;
 import { startUpstream, type Upstream } from '../../stand-ins/upstream';
-
-export type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+import { doorClient, type DoorClient, type DoorUnderTest } from './front-doors';
 
 export const TABLE = 'customer-edge-registry';
 export const SECRET_ID = 'customer-edge/cname-api-key';
 export const API_KEY = 'test-cname-api-key-0123456789';
+
+/** How a composed proxy of the harness runs besides its environment. */
+export interface ProxyOptions {
+  /** Where its per-request log line goes. @default - process.stdout */
+  readonly write?: (line: string) => void;
+}
 
 export interface Harness {
   readonly pki: TestPki;
@@ -49,7 +53,9 @@ export interface Harness {
    * harness defaults. `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SECRETS_MANAGER` point its clients
    * elsewhere (an unreachable or hanging endpoint).
    */
-  proxyWith(env?: Record<string, string>, options?: { write?: (line: string) => void }): Handler;
+  proxyWith(env?: Record<string, string>, options?: ProxyOptions): ComposedProxy;
+  /** A client of one front door of a freshly composed proxy (see `proxyWith`). */
+  client(door: DoorUnderTest, env?: Record<string, string>, options?: ProxyOptions): DoorClient;
   /** Registers a certificate directly in the registry. */
   putEntry(pem: string, kind: 'self-signed' | 'ca-signed', status?: RegistryStatus): Promise<void>;
   /** A TCP server that accepts connections and never answers (a hung dependency). */
@@ -84,7 +90,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
     },
   };
 
-  return {
+  const harness: Harness = {
     pki,
     registry,
     secrets,
@@ -127,7 +133,10 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
         secretsManager: { ...local, endpoint: full.AWS_ENDPOINT_URL_SECRETS_MANAGER },
         ...(options.write ? { write: options.write } : {}),
         now: clock.now,
-      }).apiGatewayHandler;
+      });
+    },
+    client(door, env, options) {
+      return doorClient(door, harness.proxyWith(env, options));
     },
     async putEntry(pem, kind, status = 'active') {
       const cert = inspectCertificate(pem);
@@ -159,6 +168,7 @@ export async function startHarness(options: { readonly secretKmsKeyArn?: string 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** A port nothing listens on. */
