@@ -3,7 +3,10 @@
  * certificate with the outcome to expect. Pure, so the smoke test can check the very commands printed.
  */
 import { isAbsolute, relative } from 'node:path';
+import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
+import { PROXY_DEFAULTS, PROXY_ENV } from '../../shared/contracts/proxy';
 import type { DemoPki } from './demo-pki';
+import type { FrontDoorName } from './server';
 
 export interface BannerInput {
   readonly url: string;
@@ -14,6 +17,7 @@ export interface BannerInput {
   readonly pki: DemoPki;
   readonly caFile: string;
   readonly usesDemoCa: boolean;
+  readonly frontDoor: FrontDoorName;
   readonly tlsProfile: string;
   /** Print file paths relative to this directory when they are inside it. */
   readonly cwd: string;
@@ -60,7 +64,9 @@ export function demoCommands(input: BannerInput): DemoCommand[] {
     {
       title: 'unregistered self-signed certificate',
       expected:
-        'refused in the TLS handshake, not in the truststore (curl: (35), or with TLS 1.3 (52) Empty reply / (56))',
+        input.frontDoor === 'alb'
+          ? '401 invalid_client: the handshake takes any certificate, the registry decides (nothing forwarded)'
+          : 'refused in the TLS handshake, not in the truststore (curl: (35), or with TLS 1.3 (52) Empty reply / (56))',
       command: `${base} --cert ${file(files.unregistered)} --key ${file(files.unregisteredKey)} ${token}`,
     },
     {
@@ -83,8 +89,12 @@ export function edgeCertsCommand(
 }
 
 export function banner(input: BannerInput): string {
+  const door =
+    input.frontDoor === 'alb'
+      ? `ALB front door: mTLS passthrough, TLS policy ${ALB_TLS_POLICY.name}`
+      : `mTLS, TLS profile: ${input.tlsProfile}`;
   const lines = [
-    `Customer edge (local) listening on ${input.url} (mTLS, TLS profile: ${input.tlsProfile})`,
+    `Customer edge (local) listening on ${input.url} (${door})`,
     `  client CA bundle:  ${displayPath(input.caFile, input.cwd)}${input.usesDemoCa ? ' (demo PKI)' : ''}`,
     `  registry:          ${input.registryEndpoint} (table ${input.tableName}, in memory)`,
     `  forwarding target: ${input.forwardingTarget}${input.echoUpstream ? ' (built-in echo upstream)' : ''}`,
@@ -97,7 +107,9 @@ export function banner(input: BannerInput): string {
     lines.push(`# ${c.title} → ${c.expected}`, c.command, '');
   }
   lines.push(
-    '# manage the registry (register, revoke, list…); the truststore follows within seconds:',
+    input.frontDoor === 'alb'
+      ? `# manage the registry (register, revoke, list…); the proxy sees a change within its registry cache lifetime (${PROXY_ENV.registryCacheTtlSeconds}, default ${PROXY_DEFAULTS.registryCacheTtlSeconds} s):`
+      : '# manage the registry (register, revoke, list…); the truststore follows within seconds:',
     edgeCertsCommand(input, 'list'),
     edgeCertsCommand(
       input,

@@ -1,8 +1,9 @@
 /**
  * The whole customer edge on one machine (docs/reference.md#local-edge): demo PKI, embedded registry (dynalite), a secret
  * store stand-in holding the API key, an echo upstream in place of Auth0 (unless `target`), and the mTLS
- * front door calling the very handler the Lambda runs. Importable, so the end-to-end tests start it with
- * ephemeral ports; `main.ts` only parses argv and prints.
+ * front door (API Gateway's, with a truststore built from the registry, or the ALB's, passthrough with
+ * no truststore: the registry alone decides) calling the very handler the Lambda runs. Importable, so
+ * the end-to-end tests start it with ephemeral ports; `main.ts` only parses argv and prints.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +27,14 @@ import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../stand-ins/secrets-manager';
 import { echo, startUpstream, type Responder, type Upstream } from '../../stand-ins/upstream';
 import { ensureDemoPki, type DemoPki } from './demo-pki';
-import { startEdgeServer, type EdgeServer, type ProxyHandler, type RequestRecord } from './server';
+import {
+  startEdgeServer,
+  type EdgeServer,
+  type FrontDoorName,
+  type ProxyHandler,
+  type RequestRecord,
+  type RunningServer,
+} from './server';
 import type { TlsProfile } from './tls-profile';
 import { errorMessage } from '../../shared/errors';
 
@@ -55,9 +63,15 @@ export interface LocalEdgeOptions {
   readonly target?: string;
   /** The `cname-api-key`. @default - a random one */
   readonly apiKey?: string;
-  /** @default 'default' */
+  /**
+   * Which front door the edge behaves like: API Gateway (mTLS against a truststore built from the CA
+   * bundle and the registry) or the ALB (mTLS passthrough under its listener's TLS policy; no
+   * truststore). @default 'api-gateway'
+   */
+  readonly frontDoor?: FrontDoorName;
+  /** The API Gateway front door's TLS settings (the ALB's are its listener policy). @default 'default' */
   readonly tlsProfile?: TlsProfile;
-  /** Truststore refresh interval; 0 = only on `refreshTruststore()`. @default 2000 */
+  /** Truststore refresh interval (API Gateway front door); 0 = only on `refreshTruststore()`. @default 2000 */
   readonly refreshIntervalMs?: number;
   /**
    * More environment for the handler (optional proxy settings of docs/reference.md#proxy-environment,
@@ -66,7 +80,10 @@ export interface LocalEdgeOptions {
   readonly handlerEnv?: Readonly<Record<string, string>>;
   /** Show the handler's own JSON log lines (Powertools, INFO). @default false: warnings and errors only */
   readonly handlerLogs?: boolean;
-  /** Use this handler instead of the proxy composed from `lambda/proxy/compose.ts`. */
+  /**
+   * Use this handler instead of the proxy composed from `lambda/proxy/compose.ts` (API Gateway front
+   * door only).
+   */
   readonly handler?: ProxyHandler;
   /** One line per request and truststore change. @default - nothing printed */
   readonly log?: (line: string) => void;
@@ -87,10 +104,14 @@ export interface LocalEdge {
   /** The trusted client CA bundle in use. */
   readonly caFile: string;
   readonly usesDemoCa: boolean;
+  readonly frontDoor: FrontDoorName;
   readonly tlsProfile: TlsProfile;
-  /** The truststore currently served (PEM) and its certificate count. */
-  truststore(): { readonly pem: string; readonly certificates: number };
-  /** Re-reads the registry now; resolves true when the truststore changed. */
+  /**
+   * The truststore currently served (PEM) and its certificate count; undefined for the ALB front door,
+   * which has none.
+   */
+  truststore(): { readonly pem: string; readonly certificates: number } | undefined;
+  /** Re-reads the registry now; resolves true when the truststore changed (never, without one). */
   refreshTruststore(): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -162,6 +183,10 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   const log = options.log ?? (() => undefined);
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const tlsProfile = options.tlsProfile ?? 'default';
+  const frontDoor = options.frontDoor ?? 'api-gateway';
+  if (frontDoor === 'alb' && options.handler) {
+    throw new Error('a stand-in handler is for the API Gateway front door only');
+  }
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
@@ -192,8 +217,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
 
     // The proxy role's throwaway credentials: where the tests install an IAM gate, its calls are checked.
     const local = { region: LOCAL_REGION, credentials: PRINCIPAL_CREDENTIALS.proxy };
-    const handler =
-      options.handler ??
+    const composed = () =>
       composeProxy({
         // Optional proxy settings (docs/reference.md#proxy-environment) apply from this process's
         // environment, e.g. CA_SIGNED_POLICY=registered npm start; the required ones are the edge's own.
@@ -212,7 +236,56 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         handlerDir: process.cwd(),
         dynamodb: { ...local, endpoint: registry.endpoint },
         secretsManager: { ...local, endpoint: secrets.endpoint },
-      }).apiGatewayHandler;
+      });
+
+    const [serverCert, serverKey] = await Promise.all([
+      readFile(pki.files.server, 'utf8'),
+      readFile(pki.files.serverKey, 'utf8'),
+    ]);
+    const onRequest = (record: RequestRecord) => {
+      log(
+        `${timeOfDay(new Date())} ${record.method} ${record.path} ${record.statusCode} ` +
+          `${decisionOf(record, upstream)} ${record.latencyMs.toFixed(1)} ms` +
+          (record.subject ? ` [${record.subject}]` : ''),
+      );
+    };
+    const edge = {
+      registryEndpoint: registry.endpoint,
+      registryPort: registry.port,
+      tableName,
+      upstream,
+      forwardingTarget,
+      apiKey,
+      pki,
+      caFile,
+      usesDemoCa: caFile === resolve(pki.files.caBundle),
+      frontDoor,
+      tlsProfile,
+      stop: stopAll,
+    };
+
+    if (frontDoor === 'alb') {
+      // Passthrough: no truststore to build or refresh; a registration or revocation reaches the
+      // handler within its registry cache lifetime.
+      const server: RunningServer = await startEdgeServer({
+        frontDoor: 'alb',
+        handler: composed().albHandler,
+        cert: serverCert,
+        key: serverKey,
+        port: options.port ?? DEFAULT_PORT,
+        onRequest,
+      });
+      stops.push(() => server.close());
+      return {
+        ...edge,
+        url: `https://127.0.0.1:${server.port}`,
+        port: server.port,
+        truststore: () => undefined,
+        refreshTruststore: () => Promise.resolve(false),
+      };
+    }
+
+    const handler = options.handler ?? composed().apiGatewayHandler;
 
     // The builder's rule (shared/truststore-registry.ts): a bad entry is left out, the rest goes in.
     const assemble = async () =>
@@ -226,10 +299,6 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     if (lastExclusions) log(lastExclusions);
     let current = { pem: first.pem, certificates: first.certificates };
 
-    const [serverCert, serverKey] = await Promise.all([
-      readFile(pki.files.server, 'utf8'),
-      readFile(pki.files.serverKey, 'utf8'),
-    ]);
     const server: EdgeServer = await startEdgeServer({
       handler,
       cert: serverCert,
@@ -237,13 +306,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       truststore: current.pem,
       tlsProfile,
       port: options.port ?? DEFAULT_PORT,
-      onRequest: (record) => {
-        log(
-          `${timeOfDay(new Date())} ${record.method} ${record.path} ${record.statusCode} ` +
-            `${decisionOf(record, upstream)} ${record.latencyMs.toFixed(1)} ms` +
-            (record.subject ? ` [${record.subject}]` : ''),
-        );
-      },
+      onRequest,
     });
     stops.push(() => server.close());
 
@@ -297,21 +360,11 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     });
 
     return {
+      ...edge,
       url: `https://127.0.0.1:${server.port}`,
       port: server.port,
-      registryEndpoint: registry.endpoint,
-      registryPort: registry.port,
-      tableName,
-      upstream,
-      forwardingTarget,
-      apiKey,
-      pki,
-      caFile,
-      usesDemoCa: caFile === resolve(pki.files.caBundle),
-      tlsProfile,
       truststore: () => current,
       refreshTruststore,
-      stop: stopAll,
     };
   } catch (error) {
     await stopAll();

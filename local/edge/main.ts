@@ -16,8 +16,10 @@ import {
   startLocalEdge,
   type LocalEdge,
 } from './edge';
+import { FRONT_DOORS, isFrontDoorName } from './server';
 import { isTlsProfile, TLS_PROFILES } from './tls-profile';
 import { asError, errorMessage } from '../../shared/errors';
+import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -31,8 +33,12 @@ Options:
   --api-key KEY        the cname-api-key to send (default: a random one)
   --registry-port N    embedded registry port (default ${DEFAULT_REGISTRY_PORT}; 0 = any free port)
   --table NAME         registry table name (default ${DEFAULT_TABLE_NAME})
-  --tls-profile P      ${TLS_PROFILES.join(' | ')} (fapi: TLS 1.2 only with ECDHE-RSA AES-GCM; TLS 1.3 preferred)
-  --refresh-ms N       truststore refresh interval (default ${DEFAULT_REFRESH_INTERVAL_MS})
+  --front-door D       ${FRONT_DOORS.join(' | ')} (default api-gateway). alb: mTLS passthrough like the ALB
+                       front door, its listener's TLS (${ALB_TLS_POLICY.name}), any client
+                       certificate at the handshake, no truststore: the registry alone decides
+  --tls-profile P      ${TLS_PROFILES.join(' | ')}, API Gateway front door (fapi: TLS 1.2 only with
+                       ECDHE-RSA AES-GCM; TLS 1.3 preferred)
+  --refresh-ms N       truststore refresh interval, API Gateway front door (default ${DEFAULT_REFRESH_INTERVAL_MS})
   --state-dir DIR      where the demo PKI lives (default .local/)
   --handler-logs       also show the handler's own JSON log lines
   -h, --help           this help
@@ -64,6 +70,7 @@ function parse(argv: string[]) {
       'api-key': { type: 'string' },
       'registry-port': { type: 'string' },
       table: { type: 'string' },
+      'front-door': { type: 'string' },
       'tls-profile': { type: 'string' },
       'refresh-ms': { type: 'string' },
       'state-dir': { type: 'string' },
@@ -71,8 +78,16 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const frontDoor = values['front-door'] ?? 'api-gateway';
+  if (!isFrontDoorName(frontDoor))
+    throw new UsageError(`--front-door must be one of ${FRONT_DOORS.join(', ')}`);
   const profile = values['tls-profile'] ?? 'default';
   if (!isTlsProfile(profile)) throw new UsageError(`--tls-profile must be one of ${TLS_PROFILES.join(', ')}`);
+  if (frontDoor === 'alb' && values['tls-profile'] !== undefined) {
+    throw new UsageError(
+      `--tls-profile is for the API Gateway front door; the ALB front door offers its listener's policy (${ALB_TLS_POLICY.name})`,
+    );
+  }
   const refresh = Number(values['refresh-ms'] ?? DEFAULT_REFRESH_INTERVAL_MS);
   if (!Number.isInteger(refresh) || refresh < 100)
     throw new UsageError('--refresh-ms must be an integer ≥ 100');
@@ -92,6 +107,7 @@ function parse(argv: string[]) {
       caFile: values.ca,
       target: values.target,
       apiKey: values['api-key'],
+      frontDoor,
       tlsProfile: profile,
       refreshIntervalMs: refresh,
       handlerLogs: values['handler-logs'] ?? false,
@@ -132,6 +148,7 @@ async function main(): Promise<number> {
       pki: edge.pki,
       caFile: edge.caFile,
       usesDemoCa: edge.usesDemoCa,
+      frontDoor: edge.frontDoor,
       tlsProfile: edge.tlsProfile,
       cwd: process.cwd(),
     })}\n`,

@@ -1,18 +1,25 @@
 /**
- * The local edge's mTLS front door: a real HTTPS server on 127.0.0.1 that behaves like API Gateway's mTLS
- * layer (the handshake completes only for a client certificate that chains to the truststore), builds
- * the REST API proxy event and hands it to an injected handler — the proxy Lambda's handler in the local
- * edge, a stand-in in tests of this layer.
+ * The local edge's mTLS front door: a real HTTPS server on 127.0.0.1 that behaves like one of the
+ * edge's two front doors and hands the proxy Lambda's handler (or a stand-in, in tests of this layer)
+ * that front door's event:
+ * - API Gateway (default): the handshake completes only for a client certificate that chains to the
+ *   truststore; the handler gets the REST API proxy event (stand-ins/api-gateway.ts).
+ * - ALB (`frontDoor: 'alb'`): mutual TLS passthrough under the listener's TLS policy
+ *   (shared/contracts/alb.ts). The handshake takes any client certificate (the client still proves it
+ *   holds the key) and the handler gets the ALB target event with the presented chain
+ *   (stand-ins/alb.ts).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
+import type { ALBEvent, ALBResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { createServer, type Server, type ServerOptions } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { formatDn } from '../../shared/certificate';
+import { ALB_LAMBDA_LIMITS } from '../../shared/contracts/alb';
 import { listen } from '../../stand-ins/listen';
+import { ALB_BAD_GATEWAY, buildAlbEvent, responseFromAlbResult } from '../../stand-ins/alb';
 import {
   buildProxyEvent,
   INTERNAL_SERVER_ERROR,
@@ -20,11 +27,21 @@ import {
   responseFromResult,
   traceIdFor,
   type HttpResponse,
+  type ReceivedHttpRequest,
 } from '../../stand-ins/api-gateway';
-import { tlsProfileOptions, type TlsProfile } from './tls-profile';
+import { albListenerTlsOptions, tlsProfileOptions, type TlsProfile } from './tls-profile';
 import { errorMessage } from '../../shared/errors';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+export type AlbHandler = (event: ALBEvent) => Promise<ALBResult>;
+
+/** The edge's two front doors. */
+export const FRONT_DOORS = ['api-gateway', 'alb'] as const;
+export type FrontDoorName = (typeof FRONT_DOORS)[number];
+
+export function isFrontDoorName(value: string): value is FrontDoorName {
+  return (FRONT_DOORS as readonly string[]).includes(value);
+}
 
 /** API Gateway's payload limit for a Lambda proxy integration. */
 export const MAX_REQUEST_BODY_BYTES = 6 * 1024 * 1024;
@@ -46,27 +63,44 @@ export interface RequestRecord {
   readonly errorDescription?: string;
 }
 
-export interface EdgeServerOptions {
-  readonly handler: ProxyHandler;
+interface CommonServerOptions {
   /** Server certificate (PEM, optionally followed by its chain) and key. */
   readonly cert: string;
   readonly key: string;
-  /** Trusted client certificates (PEM): CA bundle + registered self-signed certificates. */
-  readonly truststore: string;
-  /** @default 'default' */
-  readonly tlsProfile?: TlsProfile;
   /** @default 0 (ephemeral) */
   readonly port?: number;
   /** Called once per answered request. */
   readonly onRequest?: (record: RequestRecord) => void;
 }
 
-export interface EdgeServer {
+export interface ApiGatewayServerOptions extends CommonServerOptions {
+  /** @default 'api-gateway' */
+  readonly frontDoor?: 'api-gateway';
+  readonly handler: ProxyHandler;
+  /** Trusted client certificates (PEM): CA bundle + registered self-signed certificates. */
+  readonly truststore: string;
+  /** @default 'default' */
+  readonly tlsProfile?: TlsProfile;
+}
+
+export interface AlbServerOptions extends CommonServerOptions {
+  readonly frontDoor: 'alb';
+  readonly handler: AlbHandler;
+}
+
+export type EdgeServerOptions = ApiGatewayServerOptions | AlbServerOptions;
+
+/** A started front door server. */
+export interface RunningServer {
   readonly port: number;
   readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** The API Gateway front door's server: its truststore can change. */
+export interface EdgeServer extends RunningServer {
   /** Swaps the trusted client certificates for new handshakes; established connections keep theirs. */
   setTruststore(pem: string): void;
-  close(): Promise<void>;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -118,19 +152,124 @@ function send(res: ServerResponse, response: HttpResponse): void {
   res.end(response.body);
 }
 
-export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
-  const profile = tlsProfileOptions(options.tlsProfile ?? 'default');
-  const contextOptions = (truststore: string) => ({
-    ...profile,
+/** One front door's part of a request: the event it builds, the handler call and the answer it sends. */
+interface DoorExchange {
+  readonly tls: ServerOptions;
+  readonly maxRequestBodyBytes: number;
+  readonly tooLarge: HttpResponse;
+  /** The client certificate's subject, for the log line. */
+  subjectOf(socket: TLSSocket): string | undefined;
+  serve(
+    request: Omit<ReceivedHttpRequest, 'clientCertificate'>,
+    socket: TLSSocket,
+    context: { requestId: string; traceId: string; now: Date },
+  ): Promise<{ response: HttpResponse; handlerError?: string }>;
+}
+
+function apiGatewayExchange(options: ApiGatewayServerOptions): DoorExchange {
+  return {
+    tls: {
+      ...tlsProfileOptions(options.tlsProfile ?? 'default'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    maxRequestBodyBytes: MAX_REQUEST_BODY_BYTES,
+    tooLarge: {
+      statusCode: 413,
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(JSON.stringify({ message: 'Request Entity Too Large' })),
+    },
+    subjectOf: (socket) => {
+      const leaf = socket.getPeerX509Certificate();
+      return leaf ? formatDn(leaf.subject) : undefined;
+    },
+    async serve(request, socket, context) {
+      const event = buildProxyEvent(
+        { ...request, clientCertificate: socket.getPeerX509Certificate() },
+        context,
+      );
+      try {
+        const result = await options.handler(event);
+        if (validResult(result)) return { response: responseFromResult(result) };
+        return {
+          response: INTERNAL_SERVER_ERROR,
+          handlerError: 'the handler returned no valid proxy result',
+        };
+      } catch (error) {
+        return { response: INTERNAL_SERVER_ERROR, handlerError: errorMessage(error) };
+      }
+    },
+  };
+}
+
+/**
+ * The chain the client presented, leaf first, as OpenSSL hands it to Node: `getPeerCertificate(true)`
+ * walks the presented certificates by issuer (name and key identifiers, no signature check), so
+ * presented intermediates come in issuing order and one that links to nothing is left out. Above the
+ * last presented certificate Node continues in the server's CA store; this server has none of its own
+ * (no `ca` option), so at most a public root of Node's could be appended, which the proxy never uses
+ * as a link. A self-signed top points to itself: the walk stops there.
+ */
+export function presentedChainOf(socket: TLSSocket): X509Certificate[] | undefined {
+  // An empty object when the client presented no certificate.
+  const first = socket.getPeerCertificate(true) as Partial<DetailedPeerCertificate>;
+  if (!first.raw) return undefined;
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (
+    let cert: Partial<DetailedPeerCertificate> | undefined = first;
+    cert?.raw && cert.fingerprint256;
+    cert = cert.issuerCertificate
+  ) {
+    if (seen.has(cert.fingerprint256)) break;
+    seen.add(cert.fingerprint256);
+    chain.push(new X509Certificate(cert.raw));
+  }
+  return chain;
+}
+
+function albExchange(options: AlbServerOptions): DoorExchange {
+  return {
+    // Passthrough: any client certificate completes the handshake (the proxy decides); OpenSSL still
+    // checks the client's CertificateVerify, so the client proves it holds the key.
+    tls: { ...albListenerTlsOptions(), requestCert: true, rejectUnauthorized: false },
+    maxRequestBodyBytes: ALB_LAMBDA_LIMITS.maxRequestBodyBytes,
+    tooLarge: {
+      statusCode: 413,
+      headers: [['content-type', 'text/html']],
+      body: Buffer.from('<html><body><center><h1>413 Request Entity Too Large</h1></center></body></html>\n'),
+    },
+    subjectOf: (socket) => {
+      const leaf = presentedChainOf(socket)?.[0];
+      return leaf ? formatDn(leaf.subject) : undefined;
+    },
+    async serve(request, socket, context) {
+      const event = buildAlbEvent({ ...request, presentedChain: presentedChainOf(socket) }, context);
+      try {
+        const result = await options.handler(event);
+        const response = responseFromAlbResult(result);
+        return response === ALB_BAD_GATEWAY
+          ? { response, handlerError: 'the handler returned no result the ALB can use' }
+          : { response };
+      } catch (error) {
+        return { response: ALB_BAD_GATEWAY, handlerError: errorMessage(error) };
+      }
+    },
+  };
+}
+
+export function startEdgeServer(options: ApiGatewayServerOptions): Promise<EdgeServer>;
+export function startEdgeServer(options: AlbServerOptions): Promise<RunningServer>;
+export async function startEdgeServer(options: EdgeServerOptions): Promise<RunningServer | EdgeServer> {
+  const door = options.frontDoor === 'alb' ? albExchange(options) : apiGatewayExchange(options);
+  const truststore = options.frontDoor === 'alb' ? undefined : options.truststore;
+  const contextOptions = (trusted: string | undefined): ServerOptions => ({
+    ...door.tls,
     cert: options.cert,
     key: options.key,
-    ca: truststore,
+    ...(trusted === undefined ? {} : { ca: trusted }),
   });
-  const server = createServer({
-    ...contextOptions(options.truststore),
-    requestCert: true,
-    rejectUnauthorized: true,
-  });
+  const server = createServer(contextOptions(truststore));
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -145,19 +284,14 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     const requestId = randomUUID();
     const traceId = traceIdFor(now);
     const socket = req.socket as TLSSocket;
-    const clientCertificate = socket.getPeerX509Certificate();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let handlerError: string | undefined;
     let response: HttpResponse;
-    const body = await readBody(req, MAX_REQUEST_BODY_BYTES);
+    const body = await readBody(req, door.maxRequestBodyBytes);
     if (body === undefined) {
-      response = {
-        statusCode: 413,
-        headers: [['content-type', 'application/json']],
-        body: Buffer.from(JSON.stringify({ message: 'Request Entity Too Large' })),
-      };
+      response = door.tooLarge;
     } else {
-      const event = buildProxyEvent(
+      ({ response, handlerError } = await door.serve(
         {
           method: req.method ?? 'GET',
           url: req.url ?? '/',
@@ -165,22 +299,10 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           body,
           sourceIp: normalizeSourceIp(socket.remoteAddress ?? ''),
           localPort: socket.localPort ?? 0,
-          clientCertificate,
         },
+        socket,
         { requestId, traceId, now },
-      );
-      try {
-        const result = await options.handler(event);
-        if (validResult(result)) {
-          response = responseFromResult(result);
-        } else {
-          handlerError = 'the handler returned no valid proxy result';
-          response = INTERNAL_SERVER_ERROR;
-        }
-      } catch (error) {
-        handlerError = errorMessage(error);
-        response = INTERNAL_SERVER_ERROR;
-      }
+      ));
     }
     send(res, response);
     options.onRequest?.({
@@ -190,29 +312,31 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       path,
       statusCode: response.statusCode,
       latencyMs: performance.now() - started,
-      subject: clientCertificate ? formatDn(clientCertificate.subject) : undefined,
+      subject: door.subjectOf(socket),
       handlerError,
       ...errorFieldsOf(response),
     });
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, INTERNAL_SERVER_ERROR);
+      if (!res.headersSent) send(res, options.frontDoor === 'alb' ? ALB_BAD_GATEWAY : INTERNAL_SERVER_ERROR);
       else res.destroy();
     });
   });
 
   const port = await listen(server, options.port ?? 0);
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
+  if (options.frontDoor === 'alb') return { port, server, close };
   return {
     port,
     server,
-    setTruststore(pem) {
+    setTruststore(pem: string) {
       server.setSecureContext(contextOptions(pem));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close,
   };
 }

@@ -6,6 +6,7 @@
  * see and test what it means.
  */
 import type { SecureContextOptions } from 'node:tls';
+import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
 
 export type TlsProfile = 'default' | 'fapi';
 
@@ -35,4 +36,17 @@ export function tlsProfileOptions(profile: TlsProfile): SecureContextOptions {
     };
   }
   return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
+}
+
+/**
+ * The ALB front door's listener: exactly its security policy's protocols and suites
+ * (shared/contracts/alb.ts), the server's preference first, as the ALB orders them.
+ */
+export function albListenerTlsOptions(): SecureContextOptions {
+  return {
+    minVersion: ALB_TLS_POLICY.minVersion,
+    maxVersion: ALB_TLS_POLICY.maxVersion,
+    ciphers: [...ALB_TLS_POLICY.tls13Ciphers, ...ALB_TLS_POLICY.tls12Ciphers].join(':'),
+    honorCipherOrder: true,
+  };
 }

@@ -33,8 +33,8 @@ export interface ClientRequest {
   readonly body?: Buffer | string;
   readonly agent?: Agent;
   readonly ciphers?: string;
-  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
-  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  readonly minVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** One HTTPS request; rejects when the handshake or the connection fails. */
