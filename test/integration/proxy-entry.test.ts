@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { albEvent } from '../../stand-ins/alb';
 import { apiGatewayEvent } from '../../stand-ins/api-gateway';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../stand-ins/registry-server';
+import { PRINCIPAL_CREDENTIALS } from '../../stand-ins/iam-gate';
+import { LOCAL_REGION } from '../../stand-ins/registry-server';
 import { SECRET_ID, TABLE, startHarness, type Harness } from '../support/proxy-harness';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -49,8 +50,8 @@ function runEntry(events: readonly unknown[]): Promise<Array<Record<string, unkn
     AWS_ENDPOINT_URL_DYNAMODB: h.registry.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: h.secrets.endpoint,
     AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: PRINCIPAL_CREDENTIALS.proxy.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: PRINCIPAL_CREDENTIALS.proxy.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
