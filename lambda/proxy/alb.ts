@@ -56,12 +56,14 @@ function decodeQueryComponent(value: string): string {
 
 /**
  * The client's IP: the rightmost entry of the last `X-Forwarded-For` value, which the ALB appended.
+ * Only the name the ALB writes counts: a client's `X_Forwarded_For` (which the listener drops anyway,
+ * `routing.http.drop_invalid_header_fields.enabled`) is never read for it, wherever the event puts it.
  * @throws BadRequest when there is none or it is not an IP address (e.g. the listener's
  *   `routing.http.xff_client_port.enabled` added a port): the client's IP is never guessed.
  */
 function clientIpOf(headers: ReadonlyArray<readonly [string, string]>): string {
   let last: string | undefined;
-  for (const [name, value] of headers) if (judgedName(name) === 'x-forwarded-for') last = value;
+  for (const [name, value] of headers) if (name.toLowerCase() === 'x-forwarded-for') last = value;
   const entry = last?.slice(last.lastIndexOf(',') + 1).trim();
   if (entry === undefined || isIP(entry) === 0) throw new BadRequest('missing or malformed X-Forwarded-For');
   return entry;

@@ -79,6 +79,18 @@ describe('the client IP', () => {
     expect(h.upstream.received[0]!.headers['x-forwarded-for']).toEqual(['198.51.100.23']);
   });
 
+  it("a client's X_Forwarded_For after the ALB's X-Forwarded-For in the event chooses nothing", async () => {
+    const event = albEvent(h.pki.leaf.pem, { sourceIp: '198.51.100.23' });
+    // Hand-built: the ALB's own header first, the client's underscore spelling last in the event.
+    const headers = Object.assign(Object.create(null) as Record<string, string[]>, event.multiValueHeaders);
+    headers.x_forwarded_for = ['1.1.1.1'];
+    const result = await send.event({ ...event, multiValueHeaders: headers });
+    expect(result.statusCode).toBe(200);
+    const got = h.upstream.received[0]!;
+    expect(got.headers['x-forwarded-for']).toEqual(['198.51.100.23']);
+    expect(got.rawHeaders).not.toContain('1.1.1.1');
+  });
+
   it('the same entry goes to CLIENT_IP_HEADER, alone', async () => {
     const fresh = h.client(albDoor, { CLIENT_IP_HEADER: 'cf-connecting-ip' });
     await fresh(h.pki.leaf.pem, { headers: [['X-Forwarded-For', '1.1.1.1']], sourceIp: '2001:db8::7' });
