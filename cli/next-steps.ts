@@ -47,15 +47,26 @@ function watchBuilder(stack: string): string[] {
   ];
 }
 
+/**
+ * The load balancer front door (`frontDoor=alb`, `npm start -- --front-door alb`) has no truststore:
+ * every handshake reaches the proxy, whose registry look-up alone decides. The registry does not say
+ * which front door reads it, so the line is there for both.
+ */
+function withoutTruststore(verb: 'accepts' | 'refuses'): string {
+  return `next, with the load balancer (frontDoor=alb, npm start -- --front-door alb): no truststore; the proxy ${verb} it ${proxyCache}`;
+}
+
 /** After `register` wrote at least one self-signed certificate. */
 export function afterRegister(host: RegistryHost): string[] {
   if (host.kind === 'local-edge') {
     return [
       `next: the local edge (npm start) adds it to its truststore ${localRefresh}; new connections then pass the handshake`,
+      withoutTruststore('accepts'),
     ];
   }
   return [
     `next: ${builderPublishes}; the handshake accepts it from then on (about 1.5–2 min in all)`,
+    withoutTruststore('accepts'),
     ...watchBuilder(host.stack),
   ];
 }
@@ -70,10 +81,12 @@ export function afterRevoke(host: RegistryHost, kind: CertificateKind): string[]
   if (host.kind === 'local-edge') {
     return [
       `${proxy}; the local edge drops it from its truststore ${localRefresh}, so new connections fail the handshake`,
+      withoutTruststore('refuses'),
     ];
   }
   return [
     `${proxy}; then ${builderPublishes}, without it: new handshakes fail from then on`,
+    withoutTruststore('refuses'),
     ...watchBuilder(host.stack),
   ];
 }

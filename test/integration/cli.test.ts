@@ -288,6 +288,9 @@ describe('what happens next, and an unreachable registry', () => {
     expect(run.stdout).not.toContain('edge-certs truststore build');
     expect(run.stdout).toMatch(/^next: .*truststore builder.*5 s.*60–90 s/m);
     expect(run.stdout).toMatch(
+      /^next, with the load balancer \(frontDoor=alb.*no truststore; the proxy accepts it within .*30 s/m,
+    );
+    expect(run.stdout).toMatch(
       /^watch: aws logs tail --follow .*--log-group-name-prefix CustomerEdge-TruststoreBuilderLogs/m,
     );
   });
@@ -299,6 +302,9 @@ describe('what happens next, and an unreachable registry', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('edge-certs truststore build');
     expect(run.stdout).toMatch(/^next: the local edge .*refresh interval \(--refresh-ms, 2 s by default\)/m);
+    expect(run.stdout).toMatch(
+      /^next, with the load balancer .*--front-door alb\): no truststore; the proxy accepts it/m,
+    );
     expect(run.stdout).not.toContain('aws logs');
   });
 
@@ -316,6 +322,10 @@ describe('what happens next, and an unreachable registry', () => {
     const local = await cli(['revoke', '--cert', cert2], { env: LOOPBACK });
     expect(local.stdout).toMatch(/^next: the proxy refuses it within .*30 s/m);
     expect(local.stdout).toMatch(/local edge .*refresh interval/);
+    for (const run of [deployed, local])
+      expect(run.stdout).toMatch(
+        /^next, with the load balancer .*no truststore; the proxy refuses it within .*30 s/m,
+      );
   });
 
   it('an unreachable registry (ECONNREFUSED): names the endpoint tried and what to check, exit 1', async () => {
