@@ -700,6 +700,23 @@ describe('preflight: frontDoor=alb (SDK mocks of ACM, API Gateway and the other 
     );
   });
 
+  it('an ECDSA listener certificate passes with a note: FAPI 2 but not FAPI 1 Advanced (SDK mock of ACM)', async () => {
+    acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({
+      Certificate: certificate(CERT, ['mtls.auth.example.com'], { KeyAlgorithm: 'EC_prime256v1' }),
+    });
+    const run = await preflight(ALB);
+    expect(run.code).toBe(0);
+    expect(checkLine(run, 'mTLS certificate')).toMatch(
+      /^✓ mTLS certificate: .* is ISSUED .*; note: its EC_prime256v1 key meets FAPI 2 but not FAPI 1 Advanced .*use an RSA certificate/,
+    );
+    // The same key behind API Gateway, and an RSA key behind the load balancer, get no such note.
+    expect(checkLine(await preflight(FULL), 'mTLS certificate')).not.toContain('note:');
+    acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({
+      Certificate: certificate(CERT, ['mtls.auth.example.com'], { KeyAlgorithm: 'RSA_2048' }),
+    });
+    expect(checkLine(await preflight(ALB), 'mTLS certificate')).not.toContain('note:');
+  });
+
   it("the same RSA_1024 certificate is not the load balancer's problem on API Gateway: the rule is the ALB door's only", async () => {
     acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({
       Certificate: certificate(CERT, ['mtls.auth.example.com'], {

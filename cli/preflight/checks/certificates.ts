@@ -131,7 +131,7 @@ export const mtlsCertificate: PreflightCheck = {
     };
     const certificate = await describe(env, wanted);
     if (isVerdict(certificate)) return certificate;
-    return judge(certificate, wanted, (c) => {
+    const verdict = judge(certificate, wanted, (c) => {
       // API Gateway: "Only required when configuring mutual TLS and using an ACM imported or private CA
       // certificate ARN as the regionalCertificateArn" (DomainName.ownershipVerificationCertificateArn).
       // A load balancer (frontDoor=alb) serves such a certificate as it is.
@@ -153,6 +153,13 @@ export const mtlsCertificate: PreflightCheck = {
       }
       return undefined;
     });
+    // With an ECDSA key the listener negotiates only the ECDHE-ECDSA suites on TLS 1.2, which FAPI 1
+    // Advanced §8.5 does not list (docs/front-doors.md#fapi-the-tls-each-door-offers).
+    return verdict.ok && config.frontDoor === 'alb' && certificate.KeyAlgorithm?.startsWith('EC_')
+      ? pass(
+          `${verdict.message}; note: its ${certificate.KeyAlgorithm} key meets FAPI 2 but not FAPI 1 Advanced (TLS 1.2 then offers only ECDHE-ECDSA suites): use an RSA certificate for FAPI 1 Advanced`,
+        )
+      : verdict;
   },
 };
 
