@@ -3,10 +3,9 @@
  * certificate with the outcome to expect. Pure, so the smoke test can check the very commands printed.
  */
 import { isAbsolute, relative } from 'node:path';
-import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
+import { ALB_TLS_POLICY, type FrontDoor } from '../../shared/contracts/alb';
 import { PROXY_DEFAULTS, PROXY_ENV } from '../../shared/contracts/proxy';
 import type { DemoPki } from './demo-pki';
-import type { FrontDoorName } from './server';
 
 export interface BannerInput {
   readonly url: string;
@@ -17,7 +16,7 @@ export interface BannerInput {
   readonly pki: DemoPki;
   readonly caFile: string;
   readonly usesDemoCa: boolean;
-  readonly frontDoor: FrontDoorName;
+  readonly frontDoor: FrontDoor;
   readonly tlsProfile: string;
   /** Print file paths relative to this directory when they are inside it. */
   readonly cwd: string;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { composeProxy } from '../../lambda/proxy/compose';
+import { DEFAULT_FRONT_DOOR, type FrontDoor } from '../../shared/contracts/alb';
 import { LOCAL_EDGE_DEFAULTS } from '../../shared/contracts/local-edge';
 import { PROXY_ENV } from '../../shared/contracts/proxy';
 import { POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
@@ -30,7 +31,6 @@ import { ensureDemoPki, type DemoPki } from './demo-pki';
 import {
   startEdgeServer,
   type EdgeServer,
-  type FrontDoorName,
   type ProxyHandler,
   type RequestRecord,
   type RunningServer,
@@ -68,7 +68,7 @@ export interface LocalEdgeOptions {
    * bundle and the registry) or the ALB (mTLS passthrough under its listener's TLS policy; no
    * truststore). @default 'api-gateway'
    */
-  readonly frontDoor?: FrontDoorName;
+  readonly frontDoor?: FrontDoor;
   /** The API Gateway front door's TLS settings (the ALB's are its listener policy). @default 'default' */
   readonly tlsProfile?: TlsProfile;
   /** Truststore refresh interval (API Gateway front door); 0 = only on `refreshTruststore()`. @default 2000 */
@@ -104,7 +104,7 @@ export interface LocalEdge {
   /** The trusted client CA bundle in use. */
   readonly caFile: string;
   readonly usesDemoCa: boolean;
-  readonly frontDoor: FrontDoorName;
+  readonly frontDoor: FrontDoor;
   readonly tlsProfile: TlsProfile;
   /**
    * The truststore currently served (PEM) and its certificate count; undefined for the ALB front door,
@@ -183,7 +183,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   const log = options.log ?? (() => undefined);
   const tableName = options.tableName ?? DEFAULT_TABLE_NAME;
   const tlsProfile = options.tlsProfile ?? 'default';
-  const frontDoor = options.frontDoor ?? 'api-gateway';
+  const frontDoor = options.frontDoor ?? DEFAULT_FRONT_DOOR;
   if (frontDoor === 'alb' && options.handler) {
     throw new Error('a stand-in handler is for the API Gateway front door only');
   }

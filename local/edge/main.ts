@@ -16,10 +16,9 @@ import {
   startLocalEdge,
   type LocalEdge,
 } from './edge';
-import { FRONT_DOORS, isFrontDoorName } from './server';
 import { isTlsProfile, TLS_PROFILES } from './tls-profile';
 import { asError, errorMessage } from '../../shared/errors';
-import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
+import { ALB_TLS_POLICY, DEFAULT_FRONT_DOOR, FRONT_DOORS, isFrontDoor } from '../../shared/contracts/alb';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -33,7 +32,7 @@ Options:
   --api-key KEY        the cname-api-key to send (default: a random one)
   --registry-port N    embedded registry port (default ${DEFAULT_REGISTRY_PORT}; 0 = any free port)
   --table NAME         registry table name (default ${DEFAULT_TABLE_NAME})
-  --front-door D       ${FRONT_DOORS.join(' | ')} (default api-gateway). alb: mTLS passthrough like the ALB
+  --front-door D       ${FRONT_DOORS.join(' | ')} (default ${DEFAULT_FRONT_DOOR}). alb: mTLS passthrough like the ALB
                        front door, its listener's TLS (${ALB_TLS_POLICY.name}), any client
                        certificate at the handshake, no truststore: the registry alone decides
   --tls-profile P      ${TLS_PROFILES.join(' | ')}, API Gateway front door (fapi: TLS 1.2 only with
@@ -78,9 +77,8 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const frontDoor = values['front-door'] ?? 'api-gateway';
-  if (!isFrontDoorName(frontDoor))
-    throw new UsageError(`--front-door must be one of ${FRONT_DOORS.join(', ')}`);
+  const frontDoor = values['front-door'] ?? DEFAULT_FRONT_DOOR;
+  if (!isFrontDoor(frontDoor)) throw new UsageError(`--front-door must be one of ${FRONT_DOORS.join(', ')}`);
   const profile = values['tls-profile'] ?? 'default';
   if (!isTlsProfile(profile)) throw new UsageError(`--tls-profile must be one of ${TLS_PROFILES.join(', ')}`);
   if (frontDoor === 'alb' && values['tls-profile'] !== undefined) {

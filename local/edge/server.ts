@@ -35,14 +35,6 @@ import { errorMessage } from '../../shared/errors';
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 export type AlbHandler = (event: ALBEvent) => Promise<ALBResult>;
 
-/** The edge's two front doors. */
-export const FRONT_DOORS = ['api-gateway', 'alb'] as const;
-export type FrontDoorName = (typeof FRONT_DOORS)[number];
-
-export function isFrontDoorName(value: string): value is FrontDoorName {
-  return (FRONT_DOORS as readonly string[]).includes(value);
-}
-
 /** API Gateway's payload limit for a Lambda proxy integration. */
 export const MAX_REQUEST_BODY_BYTES = 6 * 1024 * 1024;
 

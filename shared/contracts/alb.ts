@@ -48,9 +48,16 @@ export const ALB_LAMBDA_LIMITS = {
   maxResponseJsonBytes: 1_000_000,
 } as const;
 
-/** The front doors the stack can put in front of the proxy (context key `frontDoor`). */
+/**
+ * The front doors the stack can put in front of the proxy (context key `frontDoor`), and the local edge
+ * (`npm start -- --front-door`).
+ */
 export const FRONT_DOORS = ['api-gateway', 'alb'] as const;
 export type FrontDoor = (typeof FRONT_DOORS)[number];
+
+export function isFrontDoor(value: string): value is FrontDoor {
+  return (FRONT_DOORS as readonly string[]).includes(value);
+}
 
 /** The front door when the key is not given: the stack as it was before the key existed. */
 export const DEFAULT_FRONT_DOOR: FrontDoor = 'api-gateway';

@@ -15,7 +15,7 @@ import {
   albDoor,
   apiGatewayDoor,
   doorClient,
-  FRONT_DOORS,
+  DOORS_UNDER_TEST,
   type DoorClient,
   type Reply,
 } from '../support/front-doors';
@@ -154,7 +154,7 @@ describe('a certificate header the client may have written', () => {
   });
 });
 
-describe.each(FRONT_DOORS)(
+describe.each(DOORS_UNDER_TEST)(
   'an upstream answer larger than the ALB carries, through the $name front door',
   (door) => {
     it('the ALB gets a 502 of the edge, never a truncated body; API Gateway relays it whole', async () => {

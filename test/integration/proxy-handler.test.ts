@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
 import { ALLOWED_METHODS } from '../../shared/contracts/proxy';
-import { FRONT_DOORS, type DoorClient, type Reply } from '../support/front-doors';
+import { DOORS_UNDER_TEST, type DoorClient, type Reply } from '../support/front-doors';
 import { API_KEY, SECRET_ID, closedPortUrl, startHarness, type Harness } from '../support/proxy-harness';
 import { useTemplateIam } from '../support/iam';
 
@@ -62,7 +62,7 @@ function expectRejected(result: Reply): void {
   expect(h.upstream.received).toHaveLength(0);
 }
 
-describe.each(FRONT_DOORS)('through the $name front door', (door) => {
+describe.each(DOORS_UNDER_TEST)('through the $name front door', (door) => {
   let handler: DoorClient;
   beforeAll(() => {
     handler = h.client(door);

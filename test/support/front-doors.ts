@@ -2,7 +2,7 @@
  * The two front doors as the shared proxy tests see them: how each builds the event for a request (its
  * stand-in's builder), which handler of the composed proxy serves it, and what the client then
  * receives (its stand-in's reading of the result). A test written against {@link DoorUnderTest} runs
- * the same case through API Gateway and the ALB: `describe.each(FRONT_DOORS)`.
+ * the same case through API Gateway and the ALB: `describe.each(DOORS_UNDER_TEST)`.
  */
 import type { ALBEvent, APIGatewayProxyEvent } from 'aws-lambda';
 import type { ComposedProxy } from '../../lambda/proxy/compose';
@@ -35,7 +35,8 @@ export const albDoor: DoorUnderTest = {
   send: async (proxy, event) => responseFromAlbResult(await proxy.albHandler(event as ALBEvent)),
 };
 
-export const FRONT_DOORS: readonly DoorUnderTest[] = [apiGatewayDoor, albDoor];
+/** One per front door of shared/contracts/alb.ts's FRONT_DOORS, in its order. */
+export const DOORS_UNDER_TEST: readonly DoorUnderTest[] = [apiGatewayDoor, albDoor];
 
 /** What the client received, with the readings the tests need. */
 export interface Reply extends HttpResponse {
