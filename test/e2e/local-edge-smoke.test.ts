@@ -1,7 +1,9 @@
 /**
  * `npm start` as a real child process: it prints curl commands, the first one works when pasted into a
  * shell, the printed edge-certs command registers a certificate that the periodic truststore refresh
- * then lets through, and SIGINT stops everything with exit status 0, leaving no process behind.
+ * then lets through, and SIGINT stops everything with exit status 0, leaving no process behind. The same
+ * with `npm start -- --front-door alb`: the listener's TLS policy at the handshake, and a registration
+ * that the proxy sees within its registry cache lifetime, with no truststore.
  */
 import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { eventually } from './clients';
@@ -10,13 +12,15 @@ import { REPO_ROOT, tempDir, type TempDir } from './edge-harness';
 let tmp: TempDir;
 let child: ChildProcess | undefined;
 let output = '';
+/** Every edge started here, so afterAll can make sure none is left. */
+const started: ChildProcess[] = [];
 
 beforeAll(async () => {
   tmp = await tempDir();
 });
 
 afterAll(async () => {
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  for (const edge of started) if (edge.pid && edge.exitCode === null) process.kill(-edge.pid, 'SIGKILL');
   await tmp?.remove();
 });
 
@@ -38,24 +42,45 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-it('prints working curl commands and stops cleanly on SIGINT', async () => {
-  // Exactly what `npm start` runs, in its own process group so we can check nothing is left.
-  // (`node --import tsx`, one process: tsx's own CLI would put a parent in front that SIGKILLs the edge
-  // when it does not acknowledge a relayed signal within 30 ms, which happens on a busy machine.)
-  child = spawn(
+/**
+ * Starts `npm start -- <args>` as `child` (its output in `output`); resolves to its exit status.
+ * Exactly what `npm start` runs, in its own process group so we can check nothing is left.
+ * (`node --import tsx`, one process: tsx's own CLI would put a parent in front that SIGKILLs the edge
+ * when it does not acknowledge a relayed signal within 30 ms, which happens on a busy machine.)
+ */
+function startEdge(args: readonly string[], env: Record<string, string> = {}): Promise<number | null> {
+  output = '';
+  const edge = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/edge/main.ts', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir],
+    [
+      '--import',
+      'tsx',
+      'local/edge/main.ts',
+      '--port',
+      '0',
+      '--registry-port',
+      '0',
+      '--state-dir',
+      tmp.dir,
+      ...args,
+    ],
     {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       // No deadline a busy machine could hit: a 503 or 504 here would be the machine, not the edge.
-      env: { ...process.env, DEPENDENCY_TIMEOUT_MS: '60000', UPSTREAM_TIMEOUT_MS: '60000' },
+      env: { ...process.env, DEPENDENCY_TIMEOUT_MS: '60000', UPSTREAM_TIMEOUT_MS: '60000', ...env },
     },
   );
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+  child = edge;
+  started.push(edge);
+  edge.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  edge.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise<number | null>((resolve) => edge.once('exit', (code) => resolve(code)));
+}
+
+it('prints working curl commands and stops cleanly on SIGINT', async () => {
+  const exited = startEdge([]);
 
   await eventually('the banner', async () => (output.includes('Ctrl-C') ? true : undefined), 45_000);
   const commands = output.split('\n').filter((line) => line.startsWith('curl '));
@@ -89,7 +114,53 @@ it('prints working curl commands and stops cleanly on SIGINT', async () => {
   const forwarded = JSON.parse(accepted.stdout) as { headers: Record<string, string[]> };
   expect(forwarded.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
 
-  process.kill(-child.pid!, 'SIGINT'); // like Ctrl-C in a terminal: the whole process group
+  process.kill(-child!.pid!, 'SIGINT'); // like Ctrl-C in a terminal: the whole process group
+  expect(await exited).toBe(0);
+  await eventually('no process left', async () => (groupAlive(child!.pid!) ? undefined : true), 10_000);
+});
+
+it("npm start -- --front-door alb: only the listener policy's TLS, any certificate at the handshake, a registration seen without a truststore", async () => {
+  // A registry cache lifetime of 1 s (the proxy's optional settings apply from the environment), so the
+  // registration is seen soon; the test waits for it, not for the clock.
+  const exited = startEdge(['--front-door', 'alb'], { REGISTRY_CACHE_TTL_SECONDS: '1' });
+  await eventually('the banner', async () => (output.includes('Ctrl-C') ? true : undefined), 45_000);
+  expect(output).toMatch(
+    /\(ALB front door: mTLS passthrough, TLS policy ELBSecurityPolicy-TLS13-1-2-Res-2021-06\)/,
+  );
+  const commands = output.split('\n').filter((line) => line.startsWith('curl '));
+  const caSigned = commands[0]!;
+  expect(caSigned).toContain('client.pem');
+
+  // The printed command as it is (TLS 1.3), and restricted to one TLS 1.2 ECDHE-GCM suite: forwarded.
+  for (const extra of ['', ' --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256']) {
+    const result = await run(caSigned + extra);
+    expect(result.code).toBe(0);
+    const echoed = JSON.parse(result.stdout) as { headers: Record<string, string[]> };
+    expect(echoed.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+  }
+  // CBC only on TLS 1.2, or TLS 1.1 (security level 0, so the refusal is the server's): curl (35).
+  for (const extra of [
+    ' --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA',
+    " --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT@SECLEVEL=0'",
+  ]) {
+    expect((await run(caSigned + extra)).code).toBe(35);
+  }
+
+  // The unregistered certificate completes the handshake and gets the proxy's 401 …
+  const unregisteredCurl = commands.find((command) => command.includes('unregistered.pem'));
+  expect(unregisteredCurl).toBeDefined();
+  const status = async () => (await run(`${unregisteredCurl!} -o /dev/null -w '%{http_code}'`)).stdout;
+  expect(await status()).toBe('401');
+  // … until the banner's registration command, pasted as printed, is seen by the proxy.
+  const register = output.split('\n').find((line) => / edge-certs .* register --cert /.test(line));
+  expect(register).toBeDefined();
+  expect((await run(register!)).code).toBe(0);
+  await eventually('the registered certificate is forwarded', async () =>
+    (await status()) === '200' ? true : undefined,
+  );
+  expect(output).not.toMatch(/truststore/i);
+
+  process.kill(-child!.pid!, 'SIGINT');
   expect(await exited).toBe(0);
   await eventually('no process left', async () => (groupAlive(child!.pid!) ? undefined : true), 10_000);
 });
