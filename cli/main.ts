@@ -89,6 +89,34 @@ function allOptions(): Options {
   return options;
 }
 
+/**
+ * `--name VALUE` as `--name=VALUE` where VALUE starts with `-` but is no option: node's parseArgs refuses
+ * such a value as ambiguous, and one thumbprint in 64 (base64url) starts with `-`. A token that spells
+ * an option (`--json`, `-h`) stays an option, so `--cert --json` still reads as a missing value.
+ */
+export function attachDashValues(argv: readonly string[], options: Options): string[] {
+  const spellings = new Set(['--']);
+  for (const [name, option] of Object.entries(options)) {
+    spellings.add(`--${name}`);
+    if (option.short) spellings.add(`-${option.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const takesValue = name !== undefined && options[name]?.type === 'string';
+    const optionLike = next !== undefined && (spellings.has(next) || spellings.has(next.split('=')[0]!));
+    if (takesValue && next !== undefined && next.startsWith('-') && !optionLike) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function findCommand(words: readonly string[]): { command?: Command; rest: readonly string[] } {
   const two = COMMANDS.find((c) => c.name === `${words[0]} ${words[1]}`);
   if (two) return { command: two, rest: words.slice(2) };
@@ -110,10 +138,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let ctx: Context | undefined;
   const write = (text: string): unknown => io.stderr.write(ctx ? ctx.redact(text) : text);
   try {
+    const args = attachDashValues(argv, allOptions());
     let positionals: string[];
     try {
       ({ positionals } = parseArgs({
-        args: [...argv],
+        args,
         options: allOptions(),
         allowPositionals: true,
         strict: false,
@@ -126,7 +155,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (positionals.length === 0 || positionals[0] === 'help') {
         const topic = positionals[0] === 'help' ? findCommand(positionals.slice(1)).command : undefined;
         io.stdout.write(topic ? commandHelp(topic) : mainHelp());
-        return positionals.length === 0 && !argv.some((a) => a === '--help' || a === '-h')
+        return positionals.length === 0 && !args.some((a) => a === '--help' || a === '-h')
           ? EXIT_USAGE
           : EXIT_OK;
       }
@@ -139,7 +168,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     let values: Values;
     try {
       ({ values } = parseArgs({
-        args: [...argv],
+        args,
         options: { ...GLOBAL_OPTIONS, ...command.options },
         allowPositionals: true,
         strict: true,

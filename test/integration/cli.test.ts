@@ -634,6 +634,27 @@ describe('revoke, remove, show, list', () => {
     expect(bad.stderr).toContain('not an x5t#S256 thumbprint');
   });
 
+  it('a thumbprint that starts with "-" (one in 64) is a value, not an option; an option after --cert is still an option', async () => {
+    // Found by a flaky test: node's parseArgs refuses "--thumbprint -abc…" as ambiguous (exit 2).
+    let cert = await createCertificate({ subject: 'CN=dash' });
+    while (!thumbprintOf(cert.pem).startsWith('-')) cert = await createCertificate({ subject: 'CN=dash' });
+    const name = file('dash.pem', cert.pem);
+    expect((await cli(['register', '--cert', name])).code).toBe(0);
+    const thumbprint = thumbprintOf(cert.pem);
+    const shown = await cli(['show', '--thumbprint', thumbprint, '--json']);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    expect((JSON.parse(shown.stdout) as RegistryEntry).thumbprint).toBe(thumbprint);
+    expect(await cli(['revoke', '--thumbprint', thumbprint])).toMatchObject({ code: 0 });
+    expect(await cli(['remove', '--thumbprint', thumbprint])).toMatchObject({ code: 0 });
+    const missing = await cli(['show', '--thumbprint', thumbprint]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no registry entry for thumbprint ${thumbprint}`);
+
+    const noValue = await cli(['show', '--cert', '--json']);
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain("Option '--cert' argument is ambiguous");
+  });
+
   it('remove deletes the entry; removing again exits 1', async () => {
     await cli(['allow', '--cert', 'ca-signed.pem']);
     const run = await cli(['remove', '--thumbprint', thumbprintOf(pki.leaf.pem)]);
