@@ -9,7 +9,7 @@
  * The VPC exists only because an ALB needs one: public subnets in two AZs, no NAT gateway, nothing else
  * in it (the Lambda stays outside). Access, connection and rejected-flow logs go to one S3 bucket.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as elbv2Targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
@@ -21,7 +21,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { ALB_ATTRIBUTES, ALB_TLS_POLICY } from '../shared/contracts/alb';
+import {
+  ALB_ATTRIBUTES,
+  ALB_CERT_HEADER_ATTRIBUTE,
+  ALB_CLIENT_CERT_HEADER,
+  ALB_TLS_POLICY,
+} from '../shared/contracts/alb';
 
 /** One listener rule: requests for `path` with one of `methods` go to the proxy. */
 export interface AlbRoute {
@@ -72,6 +77,13 @@ export class AlbFrontDoor extends Construct {
   readonly logsBucket: s3.Bucket;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
+  /**
+   * The name the listener writes the client's chain under: `x-amzn-mtls-clientcert-` and the last 12 hex
+   * digits of this stack's id (random per stack, unknown to clients; resolved at deploy time). The proxy
+   * reads only this name (its ALB_CLIENT_CERT_HEADER), so a client that presents no certificate cannot put
+   * a chain of its choosing there, whatever the load balancer does with the default name.
+   */
+  readonly certHeaderName: string;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly record?: route53.ARecord;
 
@@ -179,6 +191,16 @@ export class AlbFrontDoor extends Construct {
         messageBody: ALB_NOT_FOUND_BODY,
       }),
     });
+
+    this.certHeaderName = Fn.join('', [
+      `${ALB_CLIENT_CERT_HEADER}-`,
+      Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID)))),
+    ]);
+    // Listener attribute (ELB API reference, ListenerAttribute): renames the X-Amzn-Mtls-Clientcert
+    // request header the load balancer adds ("Rename mTLS/TLS headers").
+    (this.listener.node.defaultChild as elbv2.CfnListener).listenerAttributes = [
+      { key: ALB_CERT_HEADER_ATTRIBUTE, value: this.certHeaderName },
+    ];
 
     for (const route of props.routes) {
       new elbv2.ApplicationListenerRule(this, `Route${route.priority}`, {

@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { ALLOWED_METHODS, EDGE_PATHS } from '../shared/contracts/proxy';
+import { ALLOWED_METHODS, EDGE_PATHS, PROXY_ENV } from '../shared/contracts/proxy';
 import { STACK_OUTPUTS } from '../shared/contracts/stack';
 import type { EdgeConfig } from './config';
 import { AlbFrontDoor } from './alb-front-door';
@@ -248,6 +248,7 @@ export class CustomerEdgeStack extends Stack {
       webAclArn: config.albWebAclArn,
       deletionProtection: config.albDeletionProtection,
     });
+    proxy.function.addEnvironment(PROXY_ENV.albClientCertHeader, alb.certHeaderName);
     const alarmSources: AlbAlarmSources = {
       kind: 'alb',
       loadBalancer: alb.loadBalancer,

@@ -42,6 +42,11 @@ export interface AlbEventContext {
   readonly traceId: string;
   /** @default a made-up target group ARN */
   readonly targetGroupArn?: string;
+  /**
+   * The header the listener writes the chain under (its `…x_amzn_mtls_clientcert.header_name`).
+   * @default ALB_CLIENT_CERT_HEADER
+   */
+  readonly certHeader?: string;
 }
 
 const TARGET_GROUP_ARN =
@@ -87,7 +92,11 @@ function multiMap(pairs: ReadonlyArray<readonly [string, string]>): Record<strin
 }
 
 /** The header pairs the ALB hands to the Lambda (names in lower case). */
-export function albHeaderPairs(request: AlbReceivedRequest, traceId: string): Array<[string, string]> {
+export function albHeaderPairs(
+  request: AlbReceivedRequest,
+  traceId: string,
+  certHeader: string = ALB_CLIENT_CERT_HEADER,
+): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   const forwardedFor: string[] = [];
   for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
@@ -106,7 +115,7 @@ export function albHeaderPairs(request: AlbReceivedRequest, traceId: string): Ar
   pairs.push(['x-forwarded-proto', 'https']);
   pairs.push(['x-amzn-trace-id', traceId]);
   if (request.presentedChain && request.presentedChain.length > 0) {
-    pairs.push([ALB_CLIENT_CERT_HEADER, encodeAlbCertificateChain(request.presentedChain.map(pemOf))]);
+    pairs.push([certHeader, encodeAlbCertificateChain(request.presentedChain.map(pemOf))]);
   }
   return pairs;
 }
@@ -114,7 +123,7 @@ export function albHeaderPairs(request: AlbReceivedRequest, traceId: string): Ar
 /** Builds the event an ALB would send its Lambda target for this request. */
 export function buildAlbEvent(request: AlbReceivedRequest, context: AlbEventContext): ALBEvent {
   const { path, query } = splitRawTarget(request.url);
-  const headers = albHeaderPairs(request, context.traceId);
+  const headers = albHeaderPairs(request, context.traceId, context.certHeader);
   const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? '';
   const encoded = headers.some(([name]) => name === 'content-encoding');
   const asText = !encoded && TEXT_TYPES.test(contentType);
@@ -165,6 +174,8 @@ export function responseFromAlbResult(result: unknown): HttpResponse {
 export interface AlbEventOptions extends EventOptions {
   /** The port the client connected to. @default 443 */
   readonly localPort?: number;
+  /** The listener's name for the chain header. @default ALB_CLIENT_CERT_HEADER */
+  readonly certHeader?: string;
 }
 
 /**
@@ -195,6 +206,6 @@ export function albEvent(
       presentedChain:
         presented === undefined ? undefined : typeof presented === 'string' ? [presented] : presented,
     },
-    { traceId: traceIdFor(new Date()) },
+    { traceId: traceIdFor(new Date()), certHeader: options.certHeader },
   );
 }

@@ -101,8 +101,11 @@ function certificateOf(values: readonly string[]): CertificateFields {
   return { clientCertPem: blocks[0], presentedChain: blocks.slice(1) };
 }
 
-/** @throws BadRequest when a field has the wrong shape */
-function readEvent(event: ALBEvent): EdgeRequest {
+/**
+ * @param certHeader the lower-case name the listener writes the chain under (`ALB_CLIENT_CERT_HEADER`)
+ * @throws BadRequest when a field has the wrong shape
+ */
+function readEvent(event: ALBEvent, certHeader: string): EdgeRequest {
   const e = event as unknown as Loose;
   if (!isAlbEvent(e)) throw new BadRequest('missing requestContext.elb');
   const method = methodOf(e);
@@ -120,7 +123,7 @@ function readEvent(event: ALBEvent): EdgeRequest {
   let traceId = '';
   for (const [name, value] of headers) {
     const lower = judgedName(name);
-    if (lower === ALB_CLIENT_CERT_HEADER) certificateValues.push(value);
+    if (lower === certHeader) certificateValues.push(value);
     else if (lower === 'x-amzn-trace-id') traceId = value;
   }
   return {
@@ -172,4 +175,15 @@ function render(answer: Answer): ALBResult {
   };
 }
 
-export const alb: FrontDoor<ALBEvent, ALBResult> = { pathOf, read: readEvent, carries, render };
+/**
+ * The ALB front door reading the chain from `certHeader`. The stack renames the listener's header to a
+ * name with a suffix only the deployment knows, so a client that presents no certificate cannot put a
+ * chain of its choosing where the proxy reads one, whatever the ALB does with client headers of that
+ * name (the ELB docs do not say); a client's `X-Amzn-Mtls-Clientcert` is then just a header, stripped.
+ */
+export function createAlbDoor(certHeader: string): FrontDoor<ALBEvent, ALBResult> {
+  return { pathOf, read: (event) => readEvent(event, certHeader), carries, render };
+}
+
+/** The ALB front door with the listener's default header name. */
+export const alb = createAlbDoor(ALB_CLIENT_CERT_HEADER);

@@ -9,7 +9,7 @@ import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/
 import type { ALBEvent, ALBResult, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { CaBundle } from '../../shared/certificate';
-import { alb } from './alb';
+import { createAlbDoor } from './alb';
 import { apiGateway } from './api-gateway';
 import { loadConfig } from './config';
 import { createProxy, type Proxy } from './core';
@@ -87,6 +87,7 @@ export function composeProxy(runtime: ProxyRuntime): ComposedProxy {
     observe: createObserver(telemetrySettings(runtime.env), runtime.write),
     now,
   });
+  const alb = createAlbDoor(config.albClientCertHeader);
   return {
     proxy,
     apiGatewayHandler: (event) => proxy(apiGateway, event),

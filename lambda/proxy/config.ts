@@ -37,6 +37,8 @@ export interface ProxyConfig {
   readonly secretCacheTtlMs: number;
   /** Deadline for one registry or secret-store call (`DEPENDENCY_TIMEOUT_MS`). */
   readonly dependencyTimeoutMs: number;
+  /** Lower-case name of the header the ALB front door reads the client's chain from. */
+  readonly albClientCertHeader: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -112,6 +114,19 @@ function parsePaths(raw: string | undefined): ReadonlySet<EdgePath> {
   return new Set(paths as EdgePath[]);
 }
 
+/** `x-amzn-mtls-clientcert`, or that name with a suffix (`-` and letters or digits), any letter case. */
+const ALB_CERT_HEADER = /^x-amzn-mtls-clientcert(-[a-z0-9]+)*$/;
+
+function parseAlbCertHeader(raw: string | undefined): string {
+  const name = (raw?.trim() || PROXY_DEFAULTS.albClientCertHeader).toLowerCase();
+  if (!ALB_CERT_HEADER.test(name) || name.length > 64) {
+    throw new ConfigError(
+      `${PROXY_ENV.albClientCertHeader} must be x-amzn-mtls-clientcert, optionally with a suffix like -3f9a0c2b71de (letters, digits, -; at most 64 characters), got "${raw}"`,
+    );
+  }
+  return name;
+}
+
 /**
  * @param env the environment (process.env in the Lambda)
  * @param handlerDir directory relative CA_BUNDLE_FILE paths resolve against
@@ -141,6 +156,7 @@ export function loadConfig(env: Environment, handlerDir: string): ProxyConfig {
     allowedPaths: parsePaths(env[PROXY_ENV.allowedPaths]),
     caSignedPolicy: policy as CaSignedPolicy,
     clientIpHeader,
+    albClientCertHeader: parseAlbCertHeader(env[PROXY_ENV.albClientCertHeader]),
     upstreamTimeoutMs: positiveInteger(env, PROXY_ENV.upstreamTimeoutMs, PROXY_DEFAULTS.upstreamTimeoutMs),
     registryCacheTtlMs:
       positiveInteger(env, PROXY_ENV.registryCacheTtlSeconds, PROXY_DEFAULTS.registryCacheTtlSeconds, true) *

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { composeProxy } from '../../lambda/proxy/compose';
-import { DEFAULT_FRONT_DOOR, type FrontDoor } from '../../shared/contracts/alb';
+import { ALB_CLIENT_CERT_HEADER, DEFAULT_FRONT_DOOR, type FrontDoor } from '../../shared/contracts/alb';
 import { LOCAL_EDGE_DEFAULTS } from '../../shared/contracts/local-edge';
 import { PROXY_ENV } from '../../shared/contracts/proxy';
 import { POWERTOOLS_ENV } from '../../shared/contracts/telemetry';
@@ -217,6 +217,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
 
     // The proxy role's throwaway credentials: where the tests install an IAM gate, its calls are checked.
     const local = { region: LOCAL_REGION, credentials: PRINCIPAL_CREDENTIALS.proxy };
+    // As the stack does: the listener writes the chain under a name with a suffix no client knows.
+    const albCertHeader = `${ALB_CLIENT_CERT_HEADER}-${randomBytes(6).toString('hex')}`;
     const composed = () =>
       composeProxy({
         // Optional proxy settings (docs/reference.md#proxy-environment) apply from this process's
@@ -232,6 +234,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
           [PROXY_ENV.secretId]: SECRET_ID,
           [PROXY_ENV.registryTableName]: tableName,
           [PROXY_ENV.caBundleFile]: caFile,
+          [PROXY_ENV.albClientCertHeader]: albCertHeader,
         },
         handlerDir: process.cwd(),
         dynamodb: { ...local, endpoint: registry.endpoint },
@@ -270,6 +273,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       const server: RunningServer = await startEdgeServer({
         frontDoor: 'alb',
         handler: composed().albHandler,
+        certHeader: albCertHeader,
         cert: serverCert,
         key: serverKey,
         port: options.port ?? DEFAULT_PORT,

@@ -78,6 +78,8 @@ export interface ApiGatewayServerOptions extends CommonServerOptions {
 export interface AlbServerOptions extends CommonServerOptions {
   readonly frontDoor: 'alb';
   readonly handler: AlbHandler;
+  /** The name the chain is handed over under (the listener's renamed header). @default ALB_CLIENT_CERT_HEADER */
+  readonly certHeader?: string;
 }
 
 export type EdgeServerOptions = ApiGatewayServerOptions | AlbServerOptions;
@@ -236,7 +238,10 @@ function albExchange(options: AlbServerOptions): DoorExchange {
       return leaf ? formatDn(leaf.subject) : undefined;
     },
     async serve(request, socket, context) {
-      const event = buildAlbEvent({ ...request, presentedChain: presentedChainOf(socket) }, context);
+      const event = buildAlbEvent(
+        { ...request, presentedChain: presentedChainOf(socket) },
+        { ...context, certHeader: options.certHeader },
+      );
       try {
         const result = await options.handler(event);
         const response = responseFromAlbResult(result);

@@ -34,6 +34,9 @@ export const ALB_TLS_POLICY = {
  */
 export const ALB_CLIENT_CERT_HEADER = 'x-amzn-mtls-clientcert';
 
+/** The listener attribute that renames {@link ALB_CLIENT_CERT_HEADER} (ELB API reference, ListenerAttribute). */
+export const ALB_CERT_HEADER_ATTRIBUTE = 'routing.http.request.x_amzn_mtls_clientcert.header_name';
+
 /** The prefix of every header the ALB's mutual TLS writes (`X-Amzn-Mtls-Clientcert`, `…-Leaf`, …). */
 export const ALB_MTLS_HEADER_PREFIX = 'x-amzn-mtls-';
 

@@ -4,6 +4,8 @@
  * handler (lambda/proxy/), the local edge and the benchmark all import it. docs/reference.md describes it.
  */
 
+import { ALB_CLIENT_CERT_HEADER } from './alb';
+
 /** Environment variable names, by setting. */
 export const PROXY_ENV = {
   /** Origin URL of Auth0's forwarding target (required). */
@@ -21,6 +23,12 @@ export const PROXY_ENV = {
   registryCacheTtlSeconds: 'REGISTRY_CACHE_TTL_SECONDS',
   secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
   dependencyTimeoutMs: 'DEPENDENCY_TIMEOUT_MS',
+  /**
+   * The ALB front door: the request header its listener writes the client's chain into (the listener
+   * attribute `routing.http.request.x_amzn_mtls_clientcert.header_name`). Must start with
+   * `x-amzn-mtls-clientcert`, so that a client's copy of it is stripped like every `X-Amzn-Mtls-*` header.
+   */
+  albClientCertHeader: 'ALB_CLIENT_CERT_HEADER',
 } as const;
 
 export type ProxyEnvName = (typeof PROXY_ENV)[keyof typeof PROXY_ENV];
@@ -65,6 +73,8 @@ export const PROXY_DEFAULTS = {
   secretCacheTtlSeconds: 300,
   /** Deadline of one registry or secret-store call. */
   dependencyTimeoutMs: 1500,
+  /** The header's name when the listener does not rename it. */
+  albClientCertHeader: ALB_CLIENT_CERT_HEADER,
 } as const;
 
 /** Powertools' service name of the proxy's log lines and metrics. */

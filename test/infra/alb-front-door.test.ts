@@ -13,7 +13,16 @@ import { ALB_ATTRIBUTES, ALB_CLIENT_CERT_HEADER, ALB_TLS_POLICY } from '../../sh
 import { ALLOWED_METHODS, EDGE_PATHS, type EdgePath } from '../../shared/contracts/proxy';
 import { ALB_NOT_FOUND_BODY } from '../../lib/alb-front-door';
 import { TLS_NEGOTIATION_ERRORS_THRESHOLD } from '../../lib/alarms';
+import { loadConfig } from '../../lambda/proxy/config';
 import { CONFIGURATIONS, WEB_ACL_ARN, synthesizeEdge, type SynthesizedEdge } from './support';
+
+/** The proxy's required variables, for reading one more through its own configuration rules. */
+const REQUIRED_PROXY_ENV = {
+  FORWARDING_TARGET: 'https://acme-cd-abc123.edge.tenants.us.auth0.com',
+  CNAME_API_KEY_SECRET_ID: 'secret',
+  REGISTRY_TABLE_NAME: 'registry',
+  CA_BUNDLE_FILE: 'ca-bundle.pem',
+};
 
 let minimal: SynthesizedEdge;
 let full: SynthesizedEdge;
@@ -100,6 +109,38 @@ describe('HTTPS listener', () => {
     expect(listener.Properties.MutualAuthentication).toEqual({ Mode: 'passthrough' });
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::TrustStore', 0);
     expect(ALB_CLIENT_CERT_HEADER).toBe('x-amzn-mtls-clientcert');
+  });
+
+  it("renames the chain header to x-amzn-mtls-clientcert-<the stack id's last 12 hex digits>, and the proxy reads that name", () => {
+    const [, listener] = only(t, 'AWS::ElasticLoadBalancingV2::Listener');
+    const name = {
+      'Fn::Join': [
+        '',
+        [
+          'x-amzn-mtls-clientcert-',
+          {
+            'Fn::Select': [
+              4,
+              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+            ],
+          },
+        ],
+      ],
+    };
+    expect(listener.Properties.ListenerAttributes).toEqual([
+      { Key: 'routing.http.request.x_amzn_mtls_clientcert.header_name', Value: name },
+    ]);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { FORWARDING_TARGET: Match.anyValue(), ALB_CLIENT_CERT_HEADER: name } },
+    });
+    // What CloudFormation makes of it for a stack id of the documented shape: a name the proxy accepts.
+    const stackId =
+      'arn:aws:cloudformation:eu-west-1:123456789012:stack/CustomerEdge/51af3dc0-da77-11e4-872e-1234567db123';
+    const resolved = `x-amzn-mtls-clientcert-${stackId.split('/')[2]!.split('-')[4]!}`;
+    expect(resolved).toBe('x-amzn-mtls-clientcert-1234567db123');
+    expect(
+      loadConfig({ ...REQUIRED_PROXY_ENV, ALB_CLIENT_CERT_HEADER: resolved }, '/').albClientCertHeader,
+    ).toBe(resolved);
   });
 
   it('answers everything no rule forwards with a fixed 404 in the JSON of the proxy’s own not_found', () => {

@@ -6,7 +6,7 @@
  * Templates are synthesized without bundling (test/support/stack-template.ts).
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { schemaViolations } from '../support/cfn-schema';
+import { SCHEMA_SUPPLEMENTS, schemaSupplementsStillNeeded, schemaViolations } from '../support/cfn-schema';
 import { TemplateResolver, operatorPolicyId } from '../support/iam';
 import { stackTemplate, synthesize, type CfnTemplate } from '../support/stack-template';
 
@@ -63,6 +63,12 @@ describe('CloudFormation resource schemas', () => {
     ['with frontDoor=alb and its keys', ALB_FRONT_DOOR],
   ])('the template validates %s', async (_name, context) => {
     expect(schemaViolations(await stackTemplate(context))).toEqual([]);
+  });
+
+  it('each schema supplement is for a property the schema data still lacks', () => {
+    expect(schemaSupplementsStillNeeded()).toEqual(
+      Object.entries(SCHEMA_SUPPLEMENTS).flatMap(([type, p]) => Object.keys(p).map((n) => `${type}.${n}`)),
+    );
   });
 
   it('the check is live: a template with a bad enumeration, pattern, missing required and unknown property fails on each', async () => {

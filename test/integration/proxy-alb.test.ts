@@ -148,6 +148,37 @@ describe('a certificate header the client may have written', () => {
     }
   });
 
+  it('with the listener header renamed (as the stack does): a client without a certificate cannot supply one under the default name', async () => {
+    // The stack renames the listener's header to x-amzn-mtls-clientcert-<a suffix of the stack's id>.
+    const certHeader = 'x-amzn-mtls-clientcert-3f9a0c2b71de';
+    const renamed = h.client(albDoor, { ALB_CLIENT_CERT_HEADER: certHeader });
+    const forged = encodeAlbCertificateChain([h.pki.leaf.pem]); // a CA-signed client's public certificate
+    for (const name of ['X-Amzn-Mtls-Clientcert', 'x_amzn_mtls_clientcert']) {
+      // No certificate in the handshake, so the load balancer writes no header of its own.
+      expectRejected(await renamed.event(albEvent(undefined, { headers: [[name, forged]], certHeader })));
+    }
+    // The chain under the renamed header is the one the proxy reads; a client's default-named copy
+    // beside it is only a header, and never reaches Auth0.
+    const reply = await renamed.event(
+      albEvent(h.pki.leaf.pem, { certHeader, headers: [['X-Amzn-Mtls-Clientcert', forged]] }),
+    );
+    expect(reply.statusCode).toBe(200);
+    const received = h.upstream.received.at(-1)!;
+    expect(received.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
+    expect(Object.keys(received.headers).filter((n) => n.startsWith('x-amzn-mtls'))).toEqual([]);
+  });
+
+  it('ALB_CLIENT_CERT_HEADER must keep the x-amzn-mtls-clientcert prefix (a client copy of it is stripped)', () => {
+    for (const bad of [
+      'client-certificate',
+      'x-amzn-mtls-clientcert_x',
+      'x-other',
+      'x-amzn-mtls-clientcert-',
+    ]) {
+      expect(() => h.proxyWith({ ALB_CLIENT_CERT_HEADER: bad })).toThrow(/ALB_CLIENT_CERT_HEADER must be/);
+    }
+  });
+
   it('a header that is not only URL-encoded PEM: 401, nothing forwarded', async () => {
     const event = albEvent(undefined, { headers: [['X-Amzn-Mtls-Clientcert', 'not%20a%20certificate']] });
     expectRejected(await send.event(event));

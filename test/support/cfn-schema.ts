@@ -28,12 +28,50 @@ const ajv = new Ajv({
 });
 const compiled = new Map<string, { validate: ValidateFunction; readOnly: string[] }>();
 
+/**
+ * Properties CloudFormation has that the schema data (a snapshot of the registry) does not have yet,
+ * each with its shape from the CloudFormation template reference and present in aws-cdk-lib's L1 (which
+ * is generated from AWS's current specification). Added to the type's schema, never replacing anything:
+ * `schemaSupplementsStillNeeded` fails once the data has the property, so a supplement cannot outlive
+ * its reason.
+ */
+export const SCHEMA_SUPPLEMENTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  'AWS::ElasticLoadBalancingV2::Listener': {
+    // "AWS::ElasticLoadBalancingV2::Listener ListenerAttribute": { "Key": String, "Value": String };
+    // aws-cdk-lib CfnListener.listenerAttributes (header renaming, tcp.idle_timeout.seconds).
+    ListenerAttributes: {
+      type: 'array',
+      uniqueItems: true,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { Key: { type: 'string' }, Value: { type: 'string' } },
+      },
+    },
+  },
+};
+
+function schemaFile(type: string): Record<string, unknown> {
+  const file = join(SCHEMA_DIR, `${type.toLowerCase().replace(/::/g, '-')}.json`);
+  if (!existsSync(file)) throw new Error(`no CloudFormation schema for ${type}`);
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+/** The supplements whose property the schema data still lacks (all of them, or one is stale). */
+export function schemaSupplementsStillNeeded(): string[] {
+  return Object.entries(SCHEMA_SUPPLEMENTS).flatMap(([type, properties]) =>
+    Object.keys(properties)
+      .filter((name) => !Object.hasOwn(schemaFile(type).properties as Record<string, unknown>, name))
+      .map((name) => `${type}.${name}`),
+  );
+}
+
 function schemaFor(type: string): { validate: ValidateFunction; readOnly: string[] } {
   let entry = compiled.get(type);
   if (!entry) {
-    const file = join(SCHEMA_DIR, `${type.toLowerCase().replace(/::/g, '-')}.json`);
-    if (!existsSync(file)) throw new Error(`no CloudFormation schema for ${type}`);
-    const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const schema = schemaFile(type);
+    const supplement = SCHEMA_SUPPLEMENTS[type];
+    if (supplement) schema.properties = { ...(schema.properties as Record<string, unknown>), ...supplement };
     const readOnly = ((schema.readOnlyProperties as string[] | undefined) ?? []).map((p) =>
       p.replace(/^\/properties\//, ''),
     );
