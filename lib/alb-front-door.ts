@@ -9,7 +9,7 @@
  * The VPC exists only because an ALB needs one: public subnets in two AZs, no NAT gateway, nothing else
  * in it (the Lambda stays outside). Access, connection and rejected-flow logs go to one S3 bucket.
  */
-import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as elbv2Targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
@@ -20,6 +20,7 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { logSinkBucket } from './log-bucket';
 import { Construct } from 'constructs';
 import {
   ALB_ATTRIBUTES,
@@ -91,22 +92,11 @@ export class AlbFrontDoor extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.logsBucket = new s3.Bucket(this, 'Logs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      // ELB access and connection logs support SSE-S3 only (ELB user guide, "Enable access logs").
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      // Evidence of who connected: kept when the stack goes.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.logsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        "This bucket is the load balancer's log sink (access, connection and VPC flow logs), written only by the log delivery services; server access logs of it would need yet another bucket and record only those deliveries",
-    });
+    this.logsBucket = logSinkBucket(
+      this,
+      'Logs',
+      "This bucket is the load balancer's log sink (access, connection and VPC flow logs), written only by the log delivery services; server access logs of it would need yet another bucket and record only those deliveries",
+    );
 
     // An ALB needs a VPC; nothing else runs in it. Two public subnets (an ALB needs two AZs), no NAT
     // gateway (the proxy Lambda stays outside the VPC and reaches Auth0 directly), no private subnets.

@@ -26,6 +26,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { logSinkBucket } from './log-bucket';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import {
@@ -74,20 +75,11 @@ export class Truststore extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      // Server access log delivery supports SSE-S3 only.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the truststore bucket access logs; logging it into itself would loop',
-    });
+    this.accessLogsBucket = logSinkBucket(
+      this,
+      'AccessLogs',
+      'This bucket receives the truststore bucket access logs; logging it into itself would loop',
+    );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       // API Gateway pins a truststore *version*: without versioning there is nothing to point at.

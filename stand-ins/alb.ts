@@ -26,7 +26,13 @@ import type { ALBEvent, ALBResult } from 'aws-lambda';
 import type { X509Certificate } from 'node:crypto';
 import { HOP_BY_HOP } from '../lambda/proxy/headers';
 import { ALB_CLIENT_CERT_HEADER, ALB_LAMBDA_LIMITS } from '../shared/contracts/alb';
-import { traceIdFor, type EventOptions, type HttpResponse, type ReceivedHttpRequest } from './api-gateway';
+import {
+  requestFromOptions,
+  traceIdFor,
+  type EventOptions,
+  type HttpResponse,
+  type ReceivedHttpRequest,
+} from './api-gateway';
 
 /** The HTTP request as the ALB's listener received it, with the chain the client presented. */
 export interface AlbReceivedRequest extends Omit<ReceivedHttpRequest, 'clientCertificate'> {
@@ -187,21 +193,9 @@ export function albEvent(
   presented: string | readonly string[] | undefined,
   options: AlbEventOptions = {},
 ): ALBEvent {
-  const headers = options.headers ?? [['content-type', 'application/x-www-form-urlencoded']];
-  const body =
-    options.body === undefined
-      ? Buffer.from('grant_type=client_credentials&client_id=abc')
-      : Buffer.isBuffer(options.body)
-        ? options.body
-        : Buffer.from(options.body);
-  const query = (options.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
   return buildAlbEvent(
     {
-      method: options.method ?? 'POST',
-      url: (options.path ?? '/oauth/token') + (query.length > 0 ? `?${query.join('&')}` : ''),
-      rawHeaders: headers.flat(),
-      body,
-      sourceIp: options.sourceIp ?? '203.0.113.7',
+      ...requestFromOptions(options),
       localPort: options.localPort ?? 443,
       presentedChain:
         presented === undefined ? undefined : typeof presented === 'string' ? [presented] : presented,

@@ -290,13 +290,10 @@ export interface EventOptions {
 }
 
 /**
- * The event API Gateway would send for a request with this client certificate (PEM, possibly one that
- * does not parse) and these options: a shorthand over {@link buildProxyEvent} for tests and the benchmark.
+ * The request the shorthand event builders describe (every front door's): the options with their
+ * defaults, as a client would have sent it to port 443, without its certificate.
  */
-export function apiGatewayEvent(
-  clientCertPem: string | undefined,
-  options: EventOptions = {},
-): APIGatewayProxyEvent {
+export function requestFromOptions(options: EventOptions): Omit<ReceivedHttpRequest, 'clientCertificate'> {
   const headers = options.headers ?? [['content-type', 'application/x-www-form-urlencoded']];
   const body =
     options.body === undefined
@@ -305,16 +302,26 @@ export function apiGatewayEvent(
         ? options.body
         : Buffer.from(options.body);
   const query = (options.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return {
+    method: options.method ?? 'POST',
+    url: (options.path ?? '/oauth/token') + (query.length > 0 ? `?${query.join('&')}` : ''),
+    rawHeaders: headers.flat(),
+    body,
+    sourceIp: options.sourceIp ?? '203.0.113.7',
+    localPort: 443,
+  };
+}
+
+/**
+ * The event API Gateway would send for a request with this client certificate (PEM, possibly one that
+ * does not parse) and these options: a shorthand over {@link buildProxyEvent} for tests and the benchmark.
+ */
+export function apiGatewayEvent(
+  clientCertPem: string | undefined,
+  options: EventOptions = {},
+): APIGatewayProxyEvent {
   return buildProxyEvent(
-    {
-      method: options.method ?? 'POST',
-      url: (options.path ?? '/oauth/token') + (query.length > 0 ? `?${query.join('&')}` : ''),
-      rawHeaders: headers.flat(),
-      body,
-      sourceIp: options.sourceIp ?? '203.0.113.7',
-      localPort: 443,
-      clientCertificate: clientCertPem,
-    },
+    { ...requestFromOptions(options), clientCertificate: clientCertPem },
     { requestId: randomUUID(), traceId: traceIdFor(new Date()), now: new Date() },
   );
 }
