@@ -2,8 +2,8 @@
  * The TLS settings of the local edge. `default` is what API Gateway's `TLS_1_2` security policy allows
  * in spirit (TLS 1.2 and 1.3, Node's default suites); `fapi` restricts TLS 1.2 to the two FAPI 1
  * Advanced (§8.5) ECDHE-RSA AES-GCM suites and leaves TLS 1.3 (preferred whenever the client has it)
- * unrestricted. API Gateway itself cannot do `fapi` (see DOMAIN.md): the profile exists so operators can
- * see and test what it means.
+ * unrestricted. API Gateway itself cannot do `fapi` (docs/front-doors.md#fapi-the-tls-each-door-offers):
+ * the profile exists so operators can see and test what it means.
  */
 import type { SecureContextOptions } from 'node:tls';
 import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
