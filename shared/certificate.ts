@@ -328,7 +328,7 @@ export class CaBundle {
       through: readonly InspectedCertificate[],
     ): { through: readonly InspectedCertificate[]; anchor: InspectedCertificate } | undefined => {
       const anchor = this.issuerOf(cert.x509);
-      if (anchor) return { through, anchor };
+      if (anchor && this.allowsPath(through, anchor)) return { through, anchor };
       // leaf + the links so far + one more link + the bundle certificate must fit.
       if (through.length + 3 > MAX_CHAIN_DEPTH) return undefined;
       for (const link of links.namedAsIssuerOf(cert.x509)) {
@@ -340,6 +340,98 @@ export class CaBundle {
     };
     return walk(leaf, []);
   }
+
+  /**
+   * Whether every CA on the path allows the intermediates below it (basicConstraints
+   * `pathLenConstraint`): each presented link, the bundle certificate that anchors them, and that
+   * certificate's own issuers in the bundle up to a self-signed root, as OpenSSL checks a whole chain.
+   */
+  private allowsPath(through: readonly InspectedCertificate[], anchor: InspectedCertificate): boolean {
+    if (!through.every((link, i) => allowsBelow(link, i))) return false;
+    let below = through.length;
+    for (let ca: InspectedCertificate | undefined = anchor; ca; below++) {
+      if (!allowsBelow(ca, below)) return false;
+      if (ca.selfSigned || below > MAX_CHAIN_DEPTH) break;
+      ca = this.issuerOf(ca.x509);
+    }
+    return true;
+  }
+}
+
+/** One DER element: its tag and where its contents start and end. */
+interface DerElement {
+  readonly tag: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** @throws RangeError when the bytes are not DER (never for a certificate Node has parsed) */
+function derElementAt(der: Uint8Array, at: number, limit: number): DerElement {
+  const tag = der[at]!;
+  let length = der[at + 1]!;
+  let start = at + 2;
+  if (length & 0x80) {
+    const octets = length & 0x7f;
+    if (octets === 0 || octets > 4) throw new RangeError('unsupported DER length');
+    length = 0;
+    for (let i = 0; i < octets; i++) length = length * 256 + der[start + i]!;
+    start += octets;
+  }
+  const end = start + length;
+  if (at + 1 >= limit || end > limit) throw new RangeError('DER element runs past its parent');
+  return { tag, start, end };
+}
+
+function derChildren(der: Uint8Array, parent: DerElement): DerElement[] {
+  const children: DerElement[] = [];
+  for (let at = parent.start; at < parent.end; at = children.at(-1)!.end) {
+    children.push(derElementAt(der, at, parent.end));
+  }
+  return children;
+}
+
+const BASIC_CONSTRAINTS_OID = [0x55, 0x1d, 0x13]; // 2.5.29.19
+const pathLengths = new WeakMap<InspectedCertificate, number | null>();
+
+/**
+ * The basicConstraints `pathLenConstraint` of a CA certificate (RFC 5280 §4.2.1.9): how many
+ * intermediate CA certificates may follow it on a path to the leaf; undefined when it sets none. Read
+ * from the DER (Node's X509Certificate does not expose it; the proxy stays `node:crypto` only).
+ */
+export function pathLengthConstraint(cert: InspectedCertificate): number | undefined {
+  let known = pathLengths.get(cert);
+  if (known === undefined) {
+    known = null;
+    const der = cert.der;
+    const certificate = derElementAt(der, 0, der.length);
+    const tbs = derChildren(der, certificate)[0]!;
+    const extensions = derChildren(der, tbs).find((element) => element.tag === 0xa3);
+    const list = extensions ? derChildren(der, extensions)[0] : undefined;
+    for (const extension of list ? derChildren(der, list) : []) {
+      const [oid, ...rest] = derChildren(der, extension);
+      const isBasicConstraints =
+        oid !== undefined &&
+        oid.end - oid.start === BASIC_CONSTRAINTS_OID.length &&
+        BASIC_CONSTRAINTS_OID.every((byte, i) => der[oid.start + i] === byte);
+      const value = rest.find((element) => element.tag === 0x04); // extnValue OCTET STRING
+      if (!isBasicConstraints || !value) continue;
+      const constraints = derElementAt(der, value.start, value.end);
+      const integer = derChildren(der, constraints).find((element) => element.tag === 0x02);
+      if (integer) {
+        let n = 0;
+        for (let i = integer.start; i < integer.end; i++) n = n * 256 + der[i]!;
+        known = n;
+      }
+    }
+    pathLengths.set(cert, known);
+  }
+  return known ?? undefined;
+}
+
+/** Whether `cert` allows `below` intermediate CA certificates between it and the leaf. */
+function allowsBelow(cert: InspectedCertificate, below: number): boolean {
+  const limit = pathLengthConstraint(cert);
+  return limit === undefined || below <= limit;
 }
 
 /** What the edge makes of a client certificate, independent of time and registry (so it may be memoized). */

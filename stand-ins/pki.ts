@@ -40,6 +40,8 @@ export interface CertificateOptions {
   /** basicConstraints CA:TRUE. @default false */
   readonly ca?: boolean;
   /** Omit basicConstraints altogether. @default false */
+  /** basicConstraints pathLenConstraint of a CA. @default - none */
+  readonly pathLength?: number;
   readonly noBasicConstraints?: boolean;
   /** Omit keyUsage (then nothing but basicConstraints says whether the key may sign certificates). @default false */
   readonly noKeyUsage?: boolean;
@@ -100,7 +102,7 @@ export async function createCertificate(options: CertificateOptions): Promise<Is
   const signingKeys = options.signingKeys ?? options.issuer?.keys ?? keys;
   const extensions: x509.Extension[] = [];
   if (!options.noBasicConstraints) {
-    extensions.push(new x509.BasicConstraintsExtension(options.ca ?? false, undefined, true));
+    extensions.push(new x509.BasicConstraintsExtension(options.ca ?? false, options.pathLength, true));
   }
   if (!options.noKeyUsage) {
     extensions.push(
@@ -151,6 +153,27 @@ export interface TestPki {
   readonly rootLeaf: IssuedCertificate;
   /** PEM bundle of the trusted CAs: root + intermediate. */
   readonly caBundlePem: string;
+}
+
+/**
+ * A chain of CAs, one per subject: the first self-signed, each next one issued by the one before, each
+ * valid 100 days less than its issuer (from 900 days). E.g. a pretend public root and what it issued.
+ */
+export async function createCaChain<const S extends readonly string[]>(
+  subjects: S,
+): Promise<{ -readonly [K in keyof S]: IssuedCertificate }> {
+  const chain: IssuedCertificate[] = [];
+  for (const [i, subject] of subjects.entries()) {
+    chain.push(
+      await createCertificate({
+        subject,
+        ca: true,
+        ...(i > 0 ? { issuer: chain[i - 1] } : {}),
+        notAfter: new Date(Date.now() + (900 - 100 * i) * DAY),
+      }),
+    );
+  }
+  return chain as { -readonly [K in keyof S]: IssuedCertificate };
 }
 
 /** Root → intermediate → leaf, plus a leaf issued by the root directly. */

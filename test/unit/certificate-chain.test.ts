@@ -7,6 +7,8 @@ import {
   CaBundle,
   MAX_CHAIN_DEPTH,
   analyzeClientCertificate,
+  inspectCertificate,
+  pathLengthConstraint,
   type ClientCertificateAnalysis,
 } from '../../shared/certificate';
 import { precheck } from '../../lambda/proxy/decision';
@@ -111,6 +113,53 @@ describe('a path through presented intermediates', () => {
   it('a self-signed leaf stays self-signed whatever comes with it: the registry decides', () => {
     const self = analyzeClientCertificate(root.pem, bundle, [issuing.pem]);
     expect(self).toMatchObject({ ok: true, kind: 'self-signed' });
+  });
+});
+
+describe('basicConstraints pathLenConstraint on the path (RFC 5280 §4.2.1.9)', () => {
+  /** root → mid (pathlen n) → sub → leaf: `mid` has one CA (sub) below it. */
+  async function chainThrough(pathLength: number) {
+    const mid = await createCertificate({
+      subject: `CN=Mid ${pathLength}, O=Len`,
+      ca: true,
+      issuer: root,
+      pathLength,
+    });
+    const sub = await createCertificate({ subject: `CN=Sub ${pathLength}, O=Len`, ca: true, issuer: mid });
+    const end = await createCertificate({ subject: `CN=len client ${pathLength}, O=Len`, issuer: sub });
+    return { mid, sub, end };
+  }
+
+  it('reads the constraint from the DER, and none when the certificate sets none', async () => {
+    const { mid } = await chainThrough(0);
+    expect(pathLengthConstraint(inspectCertificate(mid.pem))).toBe(0);
+    expect(pathLengthConstraint(inspectCertificate(root.pem))).toBeUndefined();
+    expect(pathLengthConstraint(inspectCertificate(leaf.pem))).toBeUndefined();
+  });
+
+  it('a presented intermediate with pathlen:0 that issued another CA: not verified (OpenSSL refuses it too)', async () => {
+    const { mid, sub, end } = await chainThrough(0);
+    const analysis = caSigned(analyzeClientCertificate(end.pem, bundle, [sub.pem, mid.pem]));
+    expect(analysis.verifiedBy).toBeUndefined();
+    expect(precheck(analysis, new Date())).toEqual({ reject: 'not-issued-by-trusted-ca' });
+  });
+
+  it('with pathlen:1 the same path is verified', async () => {
+    const { mid, sub, end } = await chainThrough(1);
+    const analysis = caSigned(analyzeClientCertificate(end.pem, bundle, [sub.pem, mid.pem]));
+    expect(subjects(analysis)).toEqual(['CN=Sub 1, O=Len', 'CN=Mid 1, O=Len', 'CN=Chain Root, O=Chain']);
+  });
+
+  it('the constraint of a bundle certificate counts too, up to its root in the bundle', async () => {
+    const { mid, sub, end } = await chainThrough(0);
+    // mid is trusted (in the bundle) but still allows no CA below it: the presented sub breaks it.
+    const withMid = CaBundle.fromPem(root.pem + mid.pem);
+    expect(caSigned(analyzeClientCertificate(end.pem, withMid, [sub.pem])).verifiedBy).toBeUndefined();
+    // A leaf mid issued directly is fine.
+    const direct = await createCertificate({ subject: 'CN=direct client, O=Len', issuer: mid });
+    expect(caSigned(analyzeClientCertificate(direct.pem, withMid, [])).verifiedBy?.subject).toBe(
+      'CN=Mid 0, O=Len',
+    );
   });
 });
 

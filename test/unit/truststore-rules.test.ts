@@ -27,7 +27,13 @@ import {
   type CertificateRule,
   type TruststoreContext,
 } from '../../shared/truststore-rules';
-import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
+import {
+  createCaChain,
+  createCertificate,
+  createTestPki,
+  type IssuedCertificate,
+  type TestPki,
+} from '../../stand-ins/pki';
 
 const DAY = 86_400_000;
 const inDays = (days: number): Date => new Date(Date.now() + days * DAY);
@@ -137,17 +143,7 @@ describe('certificate rules', () => {
     let text: string;
 
     beforeAll(async () => {
-      const fakePublic = await createCertificate({
-        subject: 'CN=Pretend Public',
-        ca: true,
-        notAfter: inDays(900),
-      });
-      const issuing = await createCertificate({
-        subject: 'CN=Public Issuing',
-        issuer: fakePublic,
-        ca: true,
-        notAfter: inDays(800),
-      });
+      const [fakePublic, issuing] = await createCaChain(['CN=Pretend Public', 'CN=Public Issuing']);
       publicRoots = [fakePublic.pem];
       text = pki.caBundlePem + issuing.pem;
     });
@@ -227,23 +223,11 @@ describe('truststoreContext', () => {
   });
 
   it('traces public trust down a chain in the file', async () => {
-    const fakePublic = await createCertificate({
-      subject: 'CN=Public Root',
-      ca: true,
-      notAfter: inDays(900),
-    });
-    const issuing = await createCertificate({
-      subject: 'CN=Public Issuing 2',
-      issuer: fakePublic,
-      ca: true,
-      notAfter: inDays(800),
-    });
-    const sub = await createCertificate({
-      subject: 'CN=Sub 2',
-      issuer: issuing,
-      ca: true,
-      notAfter: inDays(700),
-    });
+    const [fakePublic, issuing, sub] = await createCaChain([
+      'CN=Public Root',
+      'CN=Public Issuing 2',
+      'CN=Sub 2',
+    ]);
     const context = truststoreContext(issuing.pem + sub.pem + client.pem, { publicRoots: [fakePublic.pem] });
     expect(context.entries.map((entry) => context.publicReason(entry))).toEqual([
       'was issued by the publicly trusted root CN=Public Root',

@@ -10,7 +10,7 @@ import {
   checkTruststore,
   type TruststoreResult,
 } from '../../shared/truststore';
-import { createCertificate, createTestPki, toPem, type TestPki } from '../../stand-ins/pki';
+import { createCaChain, createCertificate, createTestPki, toPem, type TestPki } from '../../stand-ins/pki';
 import { opensslSelfSigned } from '../../stand-ins/openssl';
 
 const DAY = 86_400_000;
@@ -106,23 +106,11 @@ describe('checkTruststore', () => {
     });
 
     it('public-ca: an intermediate issued by a public root, and one chaining to it in the file', async () => {
-      const fakePublic = await createCertificate({
-        subject: 'CN=Pretend Public',
-        ca: true,
-        notAfter: inDays(900),
-      });
-      const issuing = await createCertificate({
-        subject: 'CN=Public Issuing',
-        issuer: fakePublic,
-        ca: true,
-        notAfter: inDays(800),
-      });
-      const sub = await createCertificate({
-        subject: 'CN=Sub CA',
-        issuer: issuing,
-        ca: true,
-        notAfter: inDays(700),
-      });
+      const [fakePublic, issuing, sub] = await createCaChain([
+        'CN=Pretend Public',
+        'CN=Public Issuing',
+        'CN=Sub CA',
+      ]);
       const result = checkTruststore(issuing.pem + sub.pem, { publicRoots: [fakePublic.pem] });
       expect(codes(result.errors)).toEqual(['public-ca', 'public-ca']);
       expect(result.errors[0]?.message).toContain(
