@@ -16,6 +16,7 @@ import { checkTruststore } from '../shared/truststore';
 import {
   CA_SIGNED_POLICIES,
   CLIENT_IP_HEADERS,
+  CUSTOM_DOMAIN_CLIENT_IP_HEADER,
   EDGE_PATHS,
   PROXY_DEFAULTS,
   isEdgePath,
@@ -25,7 +26,6 @@ import {
 } from '../shared/contracts/proxy';
 import { ConfigError } from '../shared/config-error';
 import { DEFAULT_FRONT_DOOR, FRONT_DOORS, type FrontDoor } from '../shared/contracts/alb';
-import { CUSTOM_DOMAIN_CLIENT_IP_HEADER } from './custom-domain-edge';
 
 export { ConfigError };
 

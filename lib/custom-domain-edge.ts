@@ -8,6 +8,7 @@ import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CUSTOM_DOMAIN_CLIENT_IP_HEADER } from '../shared/contracts/proxy';
 
 /** The CloudFront Function (cloudfront-js-2.0) run on every viewer request of the custom domain. */
 export const VIEWER_REQUEST_FUNCTION_FILE = path.join(
@@ -17,9 +18,6 @@ export const VIEWER_REQUEST_FUNCTION_FILE = path.join(
   'cloudfront',
   'viewer-request.js',
 );
-
-/** The header that carries the end-user IP to Auth0; the Auth0 custom domain's `custom_client_ip_header`. */
-export const CUSTOM_DOMAIN_CLIENT_IP_HEADER = 'true-client-ip';
 
 /** Auth0 refuses a reverse-proxied request without the custom domain's API key in this header. */
 const API_KEY_HEADER = 'cname-api-key';

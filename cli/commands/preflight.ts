@@ -6,14 +6,12 @@ import { resolveNs } from 'node:dns/promises';
 import { ConfigError } from '../../lib/config';
 import { EXIT_FAILURE, EXIT_OK, usageError } from '../errors';
 import { loadCdkContext } from '../preflight/cdk-context';
-import { createPreflightClients } from '../preflight/clients';
 import { preflightConfig } from '../preflight/config';
 import {
   BOOTSTRAP_QUALIFIER_CONTEXT,
   DEFAULT_BOOTSTRAP_QUALIFIER,
   DEFAULT_TOOLKIT_STACK_NAME,
 } from '../preflight/requirements';
-import { runPreflight } from '../preflight/run';
 import type { Command } from './spec';
 
 export const preflightCommand: Command = {
@@ -57,6 +55,13 @@ export const preflightCommand: Command = {
       throw error;
     }
     const qualifier = raw[BOOTSTRAP_QUALIFIER_CONTEXT];
+    // Loaded here, not with the CLI: six SDK clients no other command needs. `require`, because the
+    // npx entry runs through tsx's CommonJS hook, which a dynamic import() of a .ts file bypasses.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { createPreflightClients } =
+      require('../preflight/clients') as typeof import('../preflight/clients');
+    const { runPreflight } = require('../preflight/run') as typeof import('../preflight/run');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const clients = createPreflightClients({ profile: values.profile as string | undefined });
     try {
       const ok = await runPreflight({

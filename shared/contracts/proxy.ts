@@ -58,6 +58,9 @@ export const CLIENT_IP_HEADERS = [
 ] as const;
 export type ClientIpHeader = (typeof CLIENT_IP_HEADERS)[number];
 
+/** The header the custom domain's own CloudFront edge sends the end-user IP in (and Auth0 must read). */
+export const CUSTOM_DOMAIN_CLIENT_IP_HEADER: ClientIpHeader = 'true-client-ip';
+
 /** `any`: a CA-verified certificate passes unless revoked; `registered`: it needs an active entry too. */
 export const CA_SIGNED_POLICIES = ['any', 'registered'] as const;
 export type CaSignedPolicy = (typeof CA_SIGNED_POLICIES)[number];
