@@ -153,11 +153,10 @@ describe('mutual TLS passthrough: the proxy decides', () => {
     ]);
     expect(registered).toMatchObject({ code: 0 });
     // Within the proxy's registry cache lifetime (1 s here): no truststore exists to rebuild.
-    const accepted = await eventually('the registered certificate is accepted', async () => {
+    await eventually('the registered certificate is accepted', async () => {
       const res = await call(fresh);
       return res.status === 200 ? res : undefined;
     });
-    expect(accepted.status).toBe(200);
     expect(edge.truststore()).toBeUndefined();
     expect(edge.upstream!.received.at(-1)!.headers['client-certificate-ca-verified']?.[0]).toMatch(/^FAILED/);
   });

@@ -12,6 +12,7 @@ import { lambdaBuildOptions } from '../../local/bench/build';
 it("the bundle target is the Lambda runtime's Node.js version (nodejs24.x → node24)", () => {
   expect(LAMBDA_RUNTIME.name).toBe('nodejs24.x');
   expect(BUNDLE_TARGET).toBe('node24');
+  expect(BUNDLE_TARGET).toBe(bundleTargetOf(LAMBDA_RUNTIME));
 });
 
 it("the stack's bundles and the benchmark's proxy bundle are built for that target", () => {

@@ -581,7 +581,7 @@ describe('audit', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('a 429 storm: the SDK waits as Auth0 says (x-ratelimit-reset) and the audit completes', async () => {
+  it('a 429 storm: the SDK retries each 429 (Auth0 sends x-ratelimit-reset) and the audit completes', async () => {
     const t = await freshTenant();
     addMtlsClient(t, 'stormy');
     const file = save(await selfSigned('CN=stormy'));

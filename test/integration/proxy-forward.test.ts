@@ -169,7 +169,7 @@ describe('createForwarder', () => {
     );
   });
 
-  it('keeps idle connections below a 5 s upstream keep-alive (Node, Apache and CloudFront origins default to 5 s)', () => {
+  it('IDLE_SOCKET_MS is below a 5 s upstream keep-alive (Node, Apache and CloudFront origins default to 5 s)', () => {
     expect(IDLE_SOCKET_MS).toBeLessThan(5000);
   });
 

@@ -231,7 +231,7 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A CloudFormation Update of the truststore custom resource, answered to a throwaway local URL. */
+/** A CloudFormation Update of the truststore custom resource, answered to `cfnSink` (kept in `cfnAnswers`). */
 function cfnEventFor(requestType: 'Update'): CloudFormationCustomResourceEvent {
   return {
     RequestType: requestType,
@@ -249,10 +249,16 @@ function cfnEventFor(requestType: 'Update'): CloudFormationCustomResourceEvent {
 
 let cfnSink = '';
 let sinkServer: Server;
+/** What the builder answered CloudFormation for the events of `cfnEventFor`. */
+const cfnAnswers: CustomResourceResult[] = [];
 beforeAll(async () => {
   sinkServer = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end());
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      cfnAnswers.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CustomResourceResult);
+      res.end();
+    });
   });
   cfnSink = `http://127.0.0.1:${await listen(sinkServer)}/`;
 });
@@ -724,6 +730,8 @@ describe('fault 3: concurrent builds (no reserved concurrency) against the stand
     }
     await Promise.all(builds);
 
+    // Both custom resource builds told CloudFormation they succeeded (a FAILED answer rolls the stack back).
+    expect(cfnAnswers.map((answer) => answer.Status)).toEqual(['SUCCESS', 'SUCCESS']);
     const finalBody = h.versionBody(h.domainVersion());
     for (const cert of added) expect(thumbprintsIn(finalBody)).toContain(thumb(cert));
     const record = await readState(h.deps);

@@ -29,6 +29,8 @@ export interface Deployment {
   readonly bucket?: string;
   /** The created key secret's ARN (an imported one is a literal in the template). @default - derived */
   readonly secretArn?: string;
+  /** `AWS::StackId`. @default - a stack id of the shape CloudFormation gives (a random UUID at its end) */
+  readonly stackId?: string;
 }
 
 export type PrincipalRole = 'proxy' | 'builder' | 'operator';
@@ -53,6 +55,9 @@ export class TemplateResolver {
       'AWS::AccountId': LOCAL_ACCOUNT,
       'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': STACK_NAME,
+      'AWS::StackId':
+        this.deployment.stackId ??
+        `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${STACK_NAME}/51af3dc0-da77-11e4-872e-1234567db123`,
     };
     if (pseudo[id]) return pseudo[id];
     const { Type } = this.resource(id);

@@ -18,14 +18,8 @@ const OWNED = [
   'forwarded',
   'host',
   'content-length',
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
+  // Hop-by-hop: the list the filter uses, so a generated "other" name is never one of them.
+  ...HOP_BY_HOP,
 ];
 
 const own = {
