@@ -64,7 +64,6 @@ export class Truststore extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly key = TRUSTSTORE_KEY;
-  readonly stateKey = TRUSTSTORE_STATE_KEY;
   readonly builder: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   /** The truststore object's version published on deploy (or the latest one): the domain's `mtls.version`. */

@@ -65,3 +65,8 @@ export function opensslSelfSigned(options: OpensslCertificateOptions): string {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The certificate as `openssl x509` prints it (the PEM nginx and API Gateway hand on), read from stdin. */
+export function opensslPemOf(pem: string): string {
+  return execFileSync('openssl', ['x509'], { input: pem, encoding: 'utf8' });
+}

@@ -16,6 +16,7 @@ import { DRIFT_LABELS, auditDrift, isDisagreement, type DriftRow, type DriftStat
 import { describeAuth0Error, type Auth0Credential } from '../auth0/tenant';
 import type { Context } from '../context';
 import { CliError, EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
+import { tableLines } from '../table';
 import type { Command } from './spec';
 
 const DEFAULT_DAYS = 30;
@@ -46,16 +47,6 @@ function policyOf(value: string | undefined, env: Context['io']['env']): CaSigne
   return chosen as CaSignedPolicy;
 }
 
-function columns(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 function auth0Cell(row: DriftRow): string {
   return row.auth0.length === 0 ? '-' : row.auth0.map((a) => `${a.clientId}/${a.credentialId}`).join(' ');
 }
@@ -74,7 +65,7 @@ function print(ctx: Context, rows: readonly DriftRow[], days: number): void {
         r.note ?? (r.thumbprint && r.subject ? r.subject : ''),
       ]),
     ];
-    for (const line of columns(table)) ctx.out(line);
+    for (const line of tableLines(table)) ctx.out(line);
   }
   const counts = (Object.keys(DRIFT_LABELS) as DriftStatus[])
     .map((status) => [status, rows.filter((r) => r.status === status).length] as const)

@@ -20,6 +20,7 @@ import type { Context } from '../context';
 import { EXIT_FAILURE, EXIT_OK, failure, usageError } from '../errors';
 import { describe, readCertificateFile } from '../files';
 import { afterRevoke } from '../next-steps';
+import { tableLines } from '../table';
 import type { Command, Values } from './spec';
 
 interface Target {
@@ -269,17 +270,6 @@ export const showCommand: Command = {
     return EXIT_OK;
   },
 };
-
-function tableLines(rows: readonly (readonly string[])[]): string[] {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 export const listCommand: Command = {
   name: 'list',

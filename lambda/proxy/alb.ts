@@ -27,7 +27,7 @@ import { isIP } from 'node:net';
 import { splitPemBlocks } from '../../shared/certificate';
 import { ALB_CLIENT_CERT_HEADER, ALB_LAMBDA_LIMITS } from '../../shared/contracts/alb';
 import { refusalBody, refusalHeaders, statusOf, type Answer } from './answers';
-import { bodyOf, methodOf, multiValuePairs, record, type Loose } from './event-fields';
+import { bodyOf, methodOf, multiValuePairs, record, type Loose, pathOf } from './event-fields';
 import type { UpstreamResponse } from './forward';
 import { judgedName, responseHeaders } from './headers';
 import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
@@ -35,12 +35,6 @@ import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
 /** An event of the ALB front door: `requestContext.elb` is what tells it from API Gateway's. */
 export function isAlbEvent(event: unknown): boolean {
   return record(record(record(event)?.requestContext)?.elb) !== undefined;
-}
-
-/** The request path, before anything else is looked at (the allow-list check comes first). */
-function pathOf(event: unknown): string | undefined {
-  const path = record(event)?.path;
-  return typeof path === 'string' ? path : undefined;
 }
 
 /** `application/x-www-form-urlencoded` decoding of one query component; a malformed escape stays as sent. */

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isIP } from 'node:net';
 import { refusalBody, refusalHeaders, statusOf, type Answer } from './answers';
 import { responseHeaders } from './headers';
-import { bodyOf, methodOf, multiValuePairs, record, type Loose } from './event-fields';
+import { bodyOf, methodOf, multiValuePairs, record, type Loose, pathOf } from './event-fields';
 import { BadRequest, type EdgeRequest, type FrontDoor } from './request';
 
 function stringPairs(single: unknown, multi: unknown, what: string): Array<[string, string]> {
@@ -27,12 +27,6 @@ function stringPairs(single: unknown, multi: unknown, what: string): Array<[stri
     throw new BadRequest(`malformed ${what}`);
   }
   return pairs;
-}
-
-/** The request path, before anything else is looked at (the allow-list check comes first). */
-function pathOf(event: unknown): string | undefined {
-  const path = record(event)?.path;
-  return typeof path === 'string' ? path : undefined;
 }
 
 /** @throws BadRequest when a field has the wrong shape */

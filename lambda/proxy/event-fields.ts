@@ -33,6 +33,12 @@ export function multiValuePairs(multi: unknown, what: string): Array<[string, st
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The body bytes of `body` + `isBase64Encoded`, as both front doors send them. */
+/** The request path of either front door's event, before anything else is looked at (the allow-list check comes first). */
+export function pathOf(event: unknown): string | undefined {
+  const path = record(event)?.path;
+  return typeof path === 'string' ? path : undefined;
+}
+
 export function bodyOf(event: Loose): Buffer {
   const body = event.body;
   if (typeof body === 'string') {

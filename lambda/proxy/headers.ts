@@ -3,7 +3,7 @@
  * (docs/reference.md#relayed-response).
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { ALB_CLIENT_CERT_HEADER, ALB_MTLS_HEADER_PREFIX } from '../../shared/contracts/alb';
+import { ALB_MTLS_HEADER_PREFIX } from '../../shared/contracts/alb';
 import type { CaVerifiedStatus } from './decision';
 
 /** Headers the edge owns or that would let a client choose its own IP: never passed on from the client. */
@@ -19,14 +19,12 @@ const OWNED = [
   'forwarded',
   'host',
   'content-length',
-  // The ALB front door's certificate chain (also covered by the prefix below; named in case the
-  // listener renames it).
-  ALB_CLIENT_CERT_HEADER,
 ];
 
 /**
- * Prefixes of headers the edge owns: every `X-Amzn-Mtls-*` header the ALB's mutual TLS may write. A
- * client's copy tells Auth0 nothing true, whichever front door it came through.
+ * Prefixes of headers the edge owns: every `X-Amzn-Mtls-*` header the ALB's mutual TLS may write,
+ * including the renamed chain header (ALB_CLIENT_CERT_HEADER must start with the prefix). A client's copy
+ * tells Auth0 nothing true, whichever front door it came through.
  */
 const OWNED_PREFIXES = [ALB_MTLS_HEADER_PREFIX];
 

@@ -312,7 +312,7 @@ export async function buildTruststore(deps: BuilderDeps): Promise<BuildOutcome> 
 }
 
 /** Logs and counts every status message and truststore warning API Gateway reports for the domain. */
-export function reportDomain(deps: BuilderDeps, domain: GetDomainNameCommandOutput): string[] {
+function reportDomain(deps: BuilderDeps, domain: GetDomainNameCommandOutput): string[] {
   const messages = [
     ...(domain.domainNameStatusMessage ? [domain.domainNameStatusMessage] : []),
     ...(domain.mutualTlsAuthentication?.truststoreWarnings ?? []),

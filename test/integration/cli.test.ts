@@ -10,7 +10,6 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { inspectCertificate } from '../../shared/certificate';
 import { REGISTRY_ATTRIBUTES, ttlFor, type RegistryEntry } from '../../shared/registry-model';
@@ -28,6 +27,7 @@ import {
   type RegistryServer,
 } from '../../stand-ins/registry-server';
 import { useTemplateIam } from '../support/iam';
+import { closedPortUrl } from '../support/proxy-harness';
 
 /** Every call the CLI makes is checked against the stack's operator policy (OperatorPolicyArn output). */
 const iam = useTemplateIam();
@@ -778,15 +778,10 @@ describe('entries the truststore leaves out (issue 12: one bad registration must
 
   it("register says when it could not read the deployed stack's outputs, and registers without that check", async () => {
     // A port nothing listens on: CloudFormation is unreachable (as with no network, or a denied call).
-    const closed = await new Promise<number>((done) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => done(port));
-      });
-    });
+    const closed = await closedPortUrl();
     const unreachable = (): CloudFormationClient =>
       new CloudFormationClient({
-        endpoint: `http://127.0.0.1:${closed}`,
+        endpoint: closed,
         region: LOCAL_REGION,
         credentials: OPERATOR,
         maxAttempts: 1,

@@ -4,12 +4,9 @@
  * ALB's end of X-Forwarded-For, a presented chain verified up to the bundle, and a certificate header
  * that could be the client's own. The cases both front doors share are in proxy-handler.test.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ALB_LAMBDA_LIMITS } from '../../shared/contracts/alb';
 import { albEvent, encodeAlbCertificateChain } from '../../stand-ins/alb';
+import { opensslPemOf } from '../../stand-ins/openssl';
 import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
 import {
   albDoor,
@@ -53,12 +50,6 @@ beforeEach(() => {
   h.upstream.received.length = 0;
   h.upstream.respond(undefined);
 });
-
-function opensslPem(pem: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pem-'));
-  writeFileSync(join(dir, 'c.pem'), pem);
-  return execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem')], { encoding: 'utf8' });
-}
 
 function expectRejected(result: Reply): void {
   expect(result.statusCode).toBe(401);
@@ -106,7 +97,7 @@ describe('a presented chain', () => {
     expect(result.statusCode).toBe(200);
     const got = h.upstream.received[0]!.headers;
     expect(got['client-certificate-ca-verified']).toEqual(['SUCCESS']);
-    expect(got['client-certificate']).toEqual([encodeURIComponent(opensslPem(teamLeaf.pem))]);
+    expect(got['client-certificate']).toEqual([encodeURIComponent(opensslPemOf(teamLeaf.pem))]);
   });
 
   it('the same leaf without its CA: 401 (and through API Gateway, which verifies the leaf only: 401)', async () => {

@@ -4,11 +4,8 @@
  * both front doors (API Gateway's proxy event and the ALB's target event, each built by its stand-in),
  * and asserts on what the client receives and what reaches the upstream.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { opensslPemOf } from '../../stand-ins/openssl';
 import { createCertificate, type IssuedCertificate } from '../../stand-ins/pki';
 import { ALLOWED_METHODS } from '../../shared/contracts/proxy';
 import { DOORS_UNDER_TEST, type DoorClient, type Reply } from '../support/front-doors';
@@ -48,12 +45,6 @@ beforeEach(() => {
 });
 
 /** OpenSSL's own PEM of a certificate (what nginx would escape). */
-function opensslPem(pem: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pem-'));
-  writeFileSync(join(dir, 'c.pem'), pem);
-  return execFileSync('openssl', ['x509', '-in', join(dir, 'c.pem')], { encoding: 'utf8' });
-}
-
 function expectRejected(result: Reply): void {
   expect(result.statusCode).toBe(401);
   expect(result.json().error).toBe('invalid_client');
@@ -76,7 +67,7 @@ describe.each(DOORS_UNDER_TEST)('through the $name front door', (door) => {
       const got = h.upstream.received[0]!;
       expect(got.method).toBe('POST');
       expect(got.url).toBe('/oauth/token');
-      expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(h.pki.leaf.pem))]);
+      expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPemOf(h.pki.leaf.pem))]);
       expect(got.headers['client-certificate-ca-verified']).toEqual(['SUCCESS']);
       expect(got.headers['cname-api-key']).toEqual([API_KEY]);
       expect(got.headers['x-forwarded-for']).toEqual(['198.51.100.23']);
@@ -104,7 +95,9 @@ describe.each(DOORS_UNDER_TEST)('through the $name front door', (door) => {
       expect(result.statusCode).toBe(200);
       const got = h.upstream.received[0]!;
       expect(got.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
-      expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(selfRegistered.pem))]);
+      expect(got.headers['client-certificate']).toEqual([
+        encodeURIComponent(opensslPemOf(selfRegistered.pem)),
+      ]);
     });
 
     it('unregistered self-signed certificate: 401', async () => {
@@ -379,7 +372,9 @@ describe.each(DOORS_UNDER_TEST)('through the $name front door', (door) => {
         sourceIp: '203.0.113.99',
       });
       const got = h.upstream.received[0]!;
-      expect(got.headers['client-certificate']).toEqual([encodeURIComponent(opensslPem(selfRegistered.pem))]);
+      expect(got.headers['client-certificate']).toEqual([
+        encodeURIComponent(opensslPemOf(selfRegistered.pem)),
+      ]);
       expect(got.headers['client-certificate-ca-verified']).toEqual(['FAILED']);
       expect(got.headers['cname-api-key']).toEqual([API_KEY]);
       expect(got.headers['x-forwarded-for']).toEqual(['203.0.113.99']);
@@ -559,7 +554,7 @@ describe.each(DOORS_UNDER_TEST)('through the $name front door', (door) => {
       );
       expect(results.map((r) => r.statusCode).filter((s) => s !== 200)).toEqual([]);
       expect(h.upstream.received).toHaveLength(200);
-      const expected = certs.map((c) => encodeURIComponent(opensslPem(c.pem)));
+      const expected = certs.map((c) => encodeURIComponent(opensslPemOf(c.pem)));
       for (const got of h.upstream.received) {
         const n = Number(got.headers['x-request-no']![0]);
         expect(got.headers['client-certificate']).toEqual([expected[n % 10]]);
