@@ -1,28 +1,23 @@
 /**
- * Synthesizes the CustomerEdge stack the way bin/app.ts does (cdk.json context, validated config), with a
- * CA bundle generated for the test, in the configurations the infra tests share.
- *
- * Two parts of `cdk synth` cost seconds and do not change the template the assertions read: the esbuild
- * bundling of the Lambdas (the template holds only the asset hashes) and the CDK's built-in CloudFormation
- * validation (a WebAssembly rule engine initialized anew in every test file). Both are off unless asked
- * for; synth.test.ts runs them, bundling once and validating every configuration below (and every
- * gate variant of the CustomDomainEdge construct on its own). Each configuration is synthesized once per
- * test file and the Template shared.
+ * The configurations the infra tests share, synthesized with test/support/synthesize.ts (over
+ * REQUIRED_CONTEXT: region eu-west-1), and the CustomDomainEdge construct alone in a stack.
+ * synth.test.ts bundles once and runs the CDK's CloudFormation validation on every configuration below
+ * (and every gate variant of the CustomDomainEdge construct); the other files skip both. Each
+ * configuration is synthesized once per test file and the Template shared.
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type RawContext } from '../../lib/config';
+import type { RawContext } from '../../lib/config';
 import { CustomDomainEdge, type CustomDomainEdgeProps } from '../../lib/custom-domain-edge';
-import { CustomerEdgeStack } from '../../lib/customer-edge-stack';
-import { STACK_NAME } from '../../shared/contracts/stack';
-import { createTestPki } from '../../stand-ins/pki';
+import { synthesizeEdge as synthesize, type SynthOptions, type SynthesizedEdge } from '../support/synthesize';
+
+export type { SynthesizedEdge } from '../support/synthesize';
 
 export const REQUIRED_CONTEXT = {
   domainName: 'auth.example.com',
@@ -77,78 +72,12 @@ export const CONFIGURATIONS = {
   },
 } as const satisfies Record<string, RawContext>;
 
-/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
-export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  return cdkJson.context;
-}
-
-export interface SynthesizedEdge {
-  readonly app: App;
-  readonly stack: CustomerEdgeStack;
-  readonly template: Template;
-  readonly caBundlePem: string;
-  /** Removes the temporary CA bundle and cloud assembly. */
-  cleanup(): void;
-}
-
-export interface SynthOptions {
-  /**
-   * Run the real local esbuild bundling of the Lambdas (as `cdk synth` does). Off, the App's context
-   * lists no stack in `aws:cdk:bundling-stacks` (the CDK's own switch, cx-api `BUNDLING_STACKS`; see
-   * aws/aws-cdk#12844): AssetStaging then skips bundling, the NodejsFunction assets point at the source
-   * and are hashed from the construct path and bundling options instead of the bundle.
-   * @default false
-   */
-  readonly bundling?: boolean;
-  /**
-   * Run the CDK's built-in CloudFormation template validation (App `builtinCloudFormationValidation`,
-   * what `cdk synth` does unless `--no-validation`); cdk.json's `@aws-cdk/core:validateAgainstDefaultRules`
-   * makes its errors fail the synth, and the synth writes its report to `validation-report.json`.
-   * @default false
-   */
-  readonly validation?: boolean;
-}
-
-/** The CDK context key naming the stacks whose assets are bundled (cx-api BUNDLING_STACKS). */
-const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
-
-export async function synthesizeEdge(
+/** The configurations' synth (over REQUIRED_CONTEXT); see test/support/synthesize.ts. */
+export function synthesizeEdge(
   context: RawContext = {},
   options: SynthOptions = {},
 ): Promise<SynthesizedEdge> {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-infra-'));
-  const pki = await createTestPki('Infra');
-  const caBundleFile = join(dir, 'ca-bundle.pem');
-  writeFileSync(caBundleFile, pki.caBundlePem);
-  const raw = { ...REQUIRED_CONTEXT, caBundle: caBundleFile, ...context };
-  const app = new App({
-    outdir: join(dir, 'cdk.out'),
-    builtinCloudFormationValidation: options.validation ?? false,
-    context: {
-      ...cdkJsonContext(),
-      ...(options.bundling ? {} : { [BUNDLING_STACKS]: [] }),
-      ...raw,
-    },
-  });
-  const config = parseConfig(raw);
-  const stack = new CustomerEdgeStack(app, STACK_NAME, {
-    // As bin/app.ts: the certificate's region, no account (no credentials in tests).
-    env: { region: config.region },
-    config,
-    caBundleFile,
-    caBundlePem: pki.caBundlePem,
-  });
-  const template = Template.fromStack(stack);
-  return {
-    app,
-    stack,
-    template,
-    caBundlePem: pki.caBundlePem,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  return synthesize({ ...REQUIRED_CONTEXT, ...context }, options);
 }
 
 /** Every finding of the validation report a synth wrote (every plugin, warnings included). */

@@ -5,7 +5,6 @@
  * (`aws:cdk:bundling-stacks: []`: the template is the same, the asset hashes aside). One synthesis per
  * context and source state, cached on disk across jest workers and runs.
  */
-import { App } from 'aws-cdk-lib';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -13,16 +12,13 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseConfig } from '../../lib/config';
-import { CustomerEdgeStack } from '../../lib/customer-edge-stack';
-import { STACK_NAME } from '../../shared/contracts/stack';
-import { createTestPki } from '../../stand-ins/pki';
+import type { CustomerEdgeStack } from '../../lib/customer-edge-stack';
+import { synthesizeEdge } from './synthesize';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -55,13 +51,9 @@ function sourceDigest(): string {
     }
   };
   for (const dir of ['lib', 'shared', 'bin']) walk(join(ROOT, dir));
-  for (const file of ['cdk.json', 'package-lock.json']) hash.update(readFileSync(join(ROOT, file)));
+  for (const file of ['cdk.json', 'package-lock.json', 'test/support/synthesize.ts', 'stand-ins/pki.ts'])
+    hash.update(readFileSync(join(ROOT, file)));
   return hash.digest('hex').slice(0, 16);
-}
-
-function cdkJsonContext(): Record<string, unknown> {
-  return (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> })
-    .context;
 }
 
 const memory = new Map<string, Promise<CfnTemplate>>();
@@ -71,29 +63,9 @@ export async function synthesize(
   context: Record<string, string>,
   mutate?: (stack: CustomerEdgeStack) => void,
 ): Promise<CfnTemplate> {
-  const dir = join(tmpdir(), `edge-template-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir, { recursive: true });
-  try {
-    const pki = await createTestPki('Template');
-    const caBundleFile = join(dir, 'ca-bundle.pem');
-    writeFileSync(caBundleFile, pki.caBundlePem);
-    const raw = { ...STAND_IN_CONTEXT, caBundle: caBundleFile, ...context };
-    const app = new App({
-      outdir: join(dir, 'cdk.out'),
-      context: { ...cdkJsonContext(), ...raw, 'aws:cdk:bundling-stacks': [] },
-    });
-    const config = parseConfig(raw);
-    const stack = new CustomerEdgeStack(app, STACK_NAME, {
-      env: { region: config.region },
-      config,
-      caBundleFile,
-      caBundlePem: pki.caBundlePem,
-    });
-    mutate?.(stack);
-    return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const edge = await synthesizeEdge({ ...STAND_IN_CONTEXT, ...context }, mutate ? { mutate } : {});
+  edge.cleanup();
+  return edge.template.toJSON() as CfnTemplate;
 }
 
 /** The synthesized template for these context keys (over STAND_IN_CONTEXT). */
