@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface TempDir {
   readonly dir: string;
@@ -47,8 +46,9 @@ export function edgeCerts(registryEndpoint: string, args: readonly string[]): Pr
   env.AWS_ENDPOINT_URL_DYNAMODB = registryEndpoint;
   return new Promise((resolvePromise) => {
     execFile(
-      TSX,
-      [join(REPO_ROOT, 'bin', 'edge-certs.ts'), ...args],
+      process.execPath,
+      // The `npx edge-certs` entry (one process; tsx's own CLI would put a second node in front).
+      [join(REPO_ROOT, 'bin', 'edge-certs.js'), ...args],
       { env, cwd: REPO_ROOT },
       (error, stdout, stderr) => {
         resolvePromise({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
