@@ -10,7 +10,8 @@
  * certificates the test generates).
  *
  * And the proof that each Lambda asset is what the function runs: the bundled handler next to the CA
- * bundle, loadable on its own (no node_modules) with the environment the template gives it.
+ * bundle, loadable on its own (no node_modules) with the environment the template gives it, and holding
+ * none of the operator CLI's code: `auth0` is for `edge-certs` only and must never weigh on a cold start.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -92,6 +93,23 @@ it.each([
       { cwd: dir, env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...environment } },
     );
     expect(stdout).toBe('function');
+  },
+);
+
+it.each([
+  ['proxy', 'FORWARDING_TARGET'],
+  ['truststore builder', 'TRUSTSTORE_KEY'],
+])(
+  "the %s bundle holds none of the operator CLI's code or its Auth0 Management API SDK (the bundle's source map lists every input)",
+  (_name, variable) => {
+    const { dir } = lambdaAsset(variable);
+    const { sources } = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { sources: string[] };
+    expect(sources.some((source) => source.endsWith('shared/certificate.ts'))).toBe(true);
+    expect(
+      sources.filter(
+        (source) => /node_modules\/(auth0|auth0-legacy|jose)\//.test(source) || /(^|\/)cli\//.test(source),
+      ),
+    ).toEqual([]);
   },
 );
 
