@@ -1,7 +1,8 @@
 /**
  * `npm start` stopped the way supervisors and scripts stop things: SIGTERM or SIGINT to the process
  * `npm start` started — npm itself, not a process group — stops everything, frees every port and
- * exits 0. Real processes: npm, its script shell, node and tsx's esbuild service.
+ * exits 0. Real processes: npm, its script shell, node and tsx's esbuild service. The three cases run
+ * concurrently (each its own processes, state directory and ports).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -64,10 +65,13 @@ function listeningSockets(): Map<string, number> {
   return sockets;
 }
 
-/** The ports these processes listen on. */
-function portsOf(procs: readonly Proc[]): number[] {
+/**
+ * The listening sockets these processes hold: socket inode → port. By inode, not port, so a port that
+ * another case's new server happens to get once this one freed it is not mistaken for this one's.
+ */
+function socketsOf(procs: readonly Proc[]): Map<string, number> {
   const listening = listeningSockets();
-  const ports = new Set<number>();
+  const held = new Map<string, number>();
   for (const p of procs) {
     let fds: string[] = [];
     try {
@@ -79,50 +83,48 @@ function portsOf(procs: readonly Proc[]): number[] {
       try {
         const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p.pid}/fd/${fd}`))?.[1];
         const port = inode === undefined ? undefined : listening.get(inode);
-        if (port !== undefined) ports.add(port);
+        if (inode !== undefined && port !== undefined) held.set(inode, port);
       } catch {
         // the fd closed meanwhile
       }
     }
   }
-  return [...ports];
+  return held;
 }
 
-let tmp: TempDir;
-let child: ChildProcess | undefined;
-let started: Proc[] = [];
-
-beforeAll(async () => {
-  tmp = await tempDir();
-});
-
-afterEach(() => {
-  // Only what this test started: whatever is left of it after a failure.
-  for (const p of started) if (alive(p)) process.kill(p.pid, 'SIGKILL');
-  if (child?.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  started = [];
-});
+/** What the cases started (npm and everything below it), and their state directories. */
+const children: ChildProcess[] = [];
+const started: Proc[] = [];
+const dirs: TempDir[] = [];
 
 afterAll(async () => {
-  await tmp?.remove();
+  // Whatever is left after a failure: only what these cases started.
+  for (const p of started) if (alive(p)) process.kill(p.pid, 'SIGKILL');
+  for (const child of children) {
+    if (child.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  await Promise.all(dirs.map((dir) => dir.remove()));
 });
 
-it.each([
+it.concurrent.each([
   ['SIGTERM', 'npm (the process npm start started)'],
   ['SIGINT', 'npm (the process npm start started)'],
   ['SIGINT', 'the process group (Ctrl-C in a terminal)'],
 ] as const)('%s to %s stops everything, frees every port, exit 0', async (signal, target) => {
   const group = target.startsWith('the process group');
+  const tmp = await tempDir();
+  dirs.push(tmp);
   let output = '';
-  child = spawn('npm', ['start', '--', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir], {
+  const child = spawn('npm', ['start', '--', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: group,
   });
+  children.push(child);
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child!.once('exit', (code, by) => resolve({ code, signal: by })),
+    child.once('exit', (code, by) => resolve({ code, signal: by })),
   );
   await eventually(
     'the banner',
@@ -130,8 +132,10 @@ it.each([
     60_000,
   );
 
-  started = descendants(child.pid!);
-  const ports = portsOf(started);
+  const mine = descendants(child.pid!);
+  started.push(...mine);
+  const sockets = socketsOf(mine);
+  const ports = [...new Set(sockets.values())];
   // The edge, the registry, the secret store stand-in and the echo upstream.
   expect(ports.length).toBeGreaterThanOrEqual(4);
   const shown = [...output.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
@@ -142,7 +146,7 @@ it.each([
   else child.kill(signal);
   expect(await exited).toEqual({ code: 0, signal: null });
   expect(output).toContain(`${signal}: stopping`);
-  await eventually('no process left', async () => (started.some(alive) ? undefined : true), 15_000);
-  const stillListening = new Set(listeningSockets().values());
-  expect(ports.filter((port) => stillListening.has(port))).toEqual([]);
+  await eventually('no process left', async () => (mine.some(alive) ? undefined : true), 15_000);
+  const stillListening = listeningSockets();
+  expect([...sockets.keys()].filter((inode) => stillListening.has(inode))).toEqual([]);
 });
