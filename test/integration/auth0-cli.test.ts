@@ -2,7 +2,8 @@
  * `edge-certs` on both sides: the registry (dynalite) and Auth0's Management API (the HTTPS stand-in in
  * stand-ins/auth0-management.ts), reached by the unmodified `auth0` SDK. In-process runs hand the SDK a fetch
  * that trusts the stand-in's CA (an undici dispatcher); the child-process run trusts it the way an operator
- * would, through NODE_EXTRA_CA_CERTS.
+ * would, through NODE_EXTRA_CA_CERTS. The cases that mostly wait (the SDK's backoff, the child processes)
+ * run concurrently, each with a tenant and a table of its own.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { execFile } from 'node:child_process';
@@ -67,26 +68,60 @@ function auth0Env(t: Auth0ManagementStandIn): Record<string, string> {
   };
 }
 
+/** Every capture of the process's own streams that is open now (concurrent cases each have one). */
+const captures = new Set<string[]>();
+let streamSpies: jest.SpyInstance[] = [];
+
+/**
+ * Starts recording what is written to the process's stdout and stderr (still written through); the
+ * returned function stops and returns it. The spies are installed once, however many captures are open.
+ */
+function captureProcessStreams(): () => string {
+  const written: string[] = [];
+  if (captures.size === 0) {
+    streamSpies = [process.stdout, process.stderr].map((stream) => {
+      const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+      return jest.spyOn(stream, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
+        for (const capture of captures) capture.push(String(chunk));
+        return write(chunk, ...rest);
+      });
+    });
+  }
+  captures.add(written);
+  return () => {
+    captures.delete(written);
+    if (captures.size === 0) streamSpies.forEach((spy) => spy.mockRestore());
+    return written.join('');
+  };
+}
+
+/** A registry table of its own (for the concurrent cases, which the per-test table does not reach). */
+async function freshTable(): Promise<string> {
+  const name = `auth0-cli-${++tables}`;
+  await createRegistryTable(registry.client(), name);
+  return name;
+}
+
 /**
  * `main` in-process against the registry and a tenant. Whatever it prints, on its own streams or on the
  * process's, must not contain the M2M secret.
  */
 async function cli(
   args: string[],
-  options: { t?: Auth0ManagementStandIn; env?: Record<string, string | undefined> } = {},
+  options: { t?: Auth0ManagementStandIn; table?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<Run> {
   const t = options.t ?? tenant;
   let stdout = '';
   let stderr = '';
-  // The process's own streams too (the SDK could log there): spied on, still written through.
-  const spies = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write'));
+  // The process's own streams too (the SDK could log there).
+  const processOutput = captureProcessStreams();
   try {
     const code = await main(args, {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
       // The registry is dynalite on loopback, as with the local edge: nothing asks AWS for a stack.
       env: {
-        REGISTRY_TABLE_NAME: table,
+        REGISTRY_TABLE_NAME: options.table ?? table,
         AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
         ...auth0Env(t),
         ...options.env,
@@ -103,8 +138,7 @@ async function cli(
     });
     return { code, stdout, stderr };
   } finally {
-    const leaked = spies.flatMap((spy) => spy.mock.calls.map(([chunk]) => String(chunk))).join('');
-    spies.forEach((spy) => spy.mockRestore());
+    const leaked = processOutput();
     for (const text of [stdout, stderr, leaked]) expect(text).not.toContain(t.m2m.clientSecret);
   }
 }
@@ -580,45 +614,6 @@ describe('audit', () => {
     );
     expect(run.stdout).toBe('');
   });
-
-  it('a 429 storm: the SDK retries each 429 (Auth0 sends x-ratelimit-reset) and the audit completes', async () => {
-    const t = await freshTenant();
-    addMtlsClient(t, 'stormy');
-    const file = save(await selfSigned('CN=stormy'));
-    expect((await cli(['register', '--cert', file, '--auth0-client', 'stormy'], { t })).code).toBe(0);
-    const before = t.requests.length;
-    t.failNext({ method: 'GET', path: /\/credentials$/, status: 429, count: 3 });
-
-    const run = await cli(['audit'], { t });
-
-    expect(run.code).toBe(0);
-    const credentialReads = t.requests
-      .slice(before)
-      .filter((r) => r.path === '/api/v2/clients/stormy/credentials');
-    expect(credentialReads.map((r) => r.status)).toEqual([429, 429, 429, 200]);
-  });
-});
-
-describe('rate limits beyond the retries', () => {
-  it('register gives up after the retries and leaves nothing behind', async () => {
-    addMtlsClient(tenant, 'storm-reg');
-    const cert = await selfSigned('CN=storm-reg');
-    tenant.failNext({
-      method: 'POST',
-      path: /\/clients\/storm-reg\/credentials$/,
-      status: 429,
-      count: MAX_RETRIES + 1,
-    });
-
-    const run = await cli(['register', '--cert', save(cert), '--auth0-client', 'storm-reg']);
-
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain(
-      `Auth0 answered 429 too_many_requests: Global limit has been reached (after ${MAX_RETRIES} retries`,
-    );
-    expect(await getEntry(registry.client(), table, thumbprintOf(cert))).toBeUndefined();
-    expect(tenant.credentials('storm-reg').filter((c) => c.credential_type === 'x509_cert')).toEqual([]);
-  });
 });
 
 describe('Management API credentials', () => {
@@ -679,41 +674,92 @@ describe('Management API credentials', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Auth0 answered 401 access_denied: client_secret=[REDACTED] refused');
   });
+});
 
-  it('the real executable trusts the tenant through NODE_EXTRA_CA_CERTS and keeps the secret out of its output', async () => {
+describe('what mostly waits: the SDK backoff on 429s, the real executable (concurrent cases)', () => {
+  it.concurrent(
+    'a 429 storm: the SDK retries each 429 (Auth0 sends x-ratelimit-reset) and the audit completes',
+    async () => {
+      const t = await freshTenant();
+      const table = await freshTable();
+      addMtlsClient(t, 'stormy');
+      const file = save(await selfSigned('CN=stormy'));
+      expect((await cli(['register', '--cert', file, '--auth0-client', 'stormy'], { t, table })).code).toBe(
+        0,
+      );
+      const before = t.requests.length;
+      t.failNext({ method: 'GET', path: /\/credentials$/, status: 429, count: 3 });
+
+      const run = await cli(['audit'], { t, table });
+
+      expect(run.code).toBe(0);
+      const credentialReads = t.requests
+        .slice(before)
+        .filter((r) => r.path === '/api/v2/clients/stormy/credentials');
+      expect(credentialReads.map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    },
+  );
+
+  it.concurrent('register gives up after the retries and leaves nothing behind', async () => {
     const t = await freshTenant();
-    addMtlsClient(t, 'child');
-    const caFile = join(dir, 'auth0-ca.pem');
-    writeFileSync(caFile, t.caPem);
-    const file = save(await selfSigned('CN=child'));
-    const run = (args: string[]): Promise<Run> =>
-      new Promise((done) => {
-        execFile(
-          process.execPath,
-          [join(ROOT, 'bin/edge-certs.js'), ...args],
-          {
-            cwd: dir,
-            env: {
-              PATH: process.env.PATH ?? '',
-              HOME: dir,
-              NODE_EXTRA_CA_CERTS: caFile,
-              AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
-              REGISTRY_TABLE_NAME: table,
-              ...auth0Env(t),
-            },
-          },
-          (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+    const table = await freshTable();
+    addMtlsClient(t, 'storm-reg');
+    const cert = await selfSigned('CN=storm-reg');
+    t.failNext({
+      method: 'POST',
+      path: /\/clients\/storm-reg\/credentials$/,
+      status: 429,
+      count: MAX_RETRIES + 1,
+    });
 
-    const registered = await run(['register', '--cert', file, '--auth0-client', 'child']);
-    const audited = await run(['audit', '--json']);
+    const run = await cli(['register', '--cert', save(cert), '--auth0-client', 'storm-reg'], { t, table });
 
-    expect(registered).toMatchObject({ code: 0, stderr: '' });
-    expect(audited.code).toBe(0);
-    expect(JSON.parse(audited.stdout)).toMatchObject({ ok: true, summary: { agree: 1 } });
-    for (const text of [registered.stdout, registered.stderr, audited.stdout, audited.stderr]) {
-      expect(text).not.toContain(t.m2m.clientSecret);
-    }
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `Auth0 answered 429 too_many_requests: Global limit has been reached (after ${MAX_RETRIES} retries`,
+    );
+    expect(await getEntry(registry.client(), table, thumbprintOf(cert))).toBeUndefined();
+    expect(t.credentials('storm-reg').filter((c) => c.credential_type === 'x509_cert')).toEqual([]);
   });
+
+  it.concurrent(
+    'the real executable trusts the tenant through NODE_EXTRA_CA_CERTS and keeps the secret out of its output',
+    async () => {
+      const t = await freshTenant();
+      const table = await freshTable();
+      addMtlsClient(t, 'child');
+      const caFile = join(dir, 'auth0-ca.pem');
+      writeFileSync(caFile, t.caPem);
+      const file = save(await selfSigned('CN=child'));
+      const run = (args: string[]): Promise<Run> =>
+        new Promise((done) => {
+          execFile(
+            process.execPath,
+            [join(ROOT, 'bin/edge-certs.js'), ...args],
+            {
+              cwd: dir,
+              env: {
+                PATH: process.env.PATH ?? '',
+                HOME: dir,
+                NODE_EXTRA_CA_CERTS: caFile,
+                AWS_ENDPOINT_URL_DYNAMODB: registry.endpoint,
+                REGISTRY_TABLE_NAME: table,
+                ...auth0Env(t),
+              },
+            },
+            (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+          );
+        });
+
+      const registered = await run(['register', '--cert', file, '--auth0-client', 'child']);
+      const audited = await run(['audit', '--json']);
+
+      expect(registered).toMatchObject({ code: 0, stderr: '' });
+      expect(audited.code).toBe(0);
+      expect(JSON.parse(audited.stdout)).toMatchObject({ ok: true, summary: { agree: 1 } });
+      for (const text of [registered.stdout, registered.stderr, audited.stdout, audited.stderr]) {
+        expect(text).not.toContain(t.m2m.clientSecret);
+      }
+    },
+  );
 });
