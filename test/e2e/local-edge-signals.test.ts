@@ -2,11 +2,12 @@
  * `npm start` stopped the way supervisors and scripts stop things: SIGTERM or SIGINT to the process
  * `npm start` started — npm itself, not a process group — stops everything, frees every port and
  * exits 0. Real processes: npm, its script shell, node and tsx's esbuild service. The three cases run
- * concurrently (each its own processes, state directory and ports).
+ * concurrently (each its own processes and ports; one demo PKI, made before, which the edges only read).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { eventually } from './clients';
+import { ensureDemoPki } from '../../local/edge/demo-pki';
 import { REPO_ROOT, tempDir, type TempDir } from './edge-harness';
 
 /** A process as /proc shows it: its parent, and its start time (so a reused pid is not mistaken for it). */
@@ -92,10 +93,15 @@ function socketsOf(procs: readonly Proc[]): Map<string, number> {
   return held;
 }
 
-/** What the cases started (npm and everything below it), and their state directories. */
+let tmp: TempDir;
+/** What the cases started: npm and everything below it. */
 const children: ChildProcess[] = [];
 const started: Proc[] = [];
-const dirs: TempDir[] = [];
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  await ensureDemoPki(tmp.dir);
+});
 
 afterAll(async () => {
   // Whatever is left after a failure: only what these cases started.
@@ -103,7 +109,7 @@ afterAll(async () => {
   for (const child of children) {
     if (child.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  await Promise.all(dirs.map((dir) => dir.remove()));
+  await tmp?.remove();
 });
 
 it.concurrent.each([
@@ -112,8 +118,6 @@ it.concurrent.each([
   ['SIGINT', 'the process group (Ctrl-C in a terminal)'],
 ] as const)('%s to %s stops everything, frees every port, exit 0', async (signal, target) => {
   const group = target.startsWith('the process group');
-  const tmp = await tempDir();
-  dirs.push(tmp);
   let output = '';
   const child = spawn('npm', ['start', '--', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir], {
     cwd: REPO_ROOT,

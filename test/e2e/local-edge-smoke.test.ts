@@ -5,20 +5,26 @@
  * with `npm start -- --front-door alb`: the listener's TLS policy at the handshake, and a registration
  * that the proxy sees within its registry cache lifetime, with no truststore.
  *
- * The two run concurrently (each its own edge, state directory and ports): most of their time is spent
- * waiting on processes, not computing.
+ * The two run concurrently (each its own edge and ports; one demo PKI, made before, which the edge
+ * only reads): most of their time is spent waiting on processes, not computing.
  */
 import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { eventually } from './clients';
+import { ensureDemoPki } from '../../local/edge/demo-pki';
 import { REPO_ROOT, tempDir, type TempDir } from './edge-harness';
 
-/** Every edge and state directory made here, so afterAll can make sure none is left. */
+let tmp: TempDir;
+/** Every edge started here, so afterAll can make sure none is left. */
 const started: ChildProcess[] = [];
-const dirs: TempDir[] = [];
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  await ensureDemoPki(tmp.dir);
+});
 
 afterAll(async () => {
   for (const edge of started) if (edge.pid && edge.exitCode === null) process.kill(-edge.pid, 'SIGKILL');
-  await Promise.all(dirs.map((dir) => dir.remove()));
+  await tmp?.remove();
 });
 
 /** A printed command, pasted into a shell. */
@@ -48,14 +54,12 @@ interface Edge {
 }
 
 /**
- * Starts `npm start -- <args>` in a state directory of its own.
+ * Starts `npm start -- <args>`.
  * Exactly what `npm start` runs, in its own process group so we can check nothing is left.
  * (`node --import tsx`, one process: tsx's own CLI would put a parent in front that SIGKILLs the edge
  * when it does not acknowledge a relayed signal within 30 ms, which happens on a busy machine.)
  */
-async function startEdge(args: readonly string[], env: Record<string, string> = {}): Promise<Edge> {
-  const tmp = await tempDir();
-  dirs.push(tmp);
+function startEdge(args: readonly string[], env: Record<string, string> = {}): Edge {
   let output = '';
   const edge = spawn(
     process.execPath,
@@ -87,7 +91,7 @@ async function startEdge(args: readonly string[], env: Record<string, string> = 
 }
 
 it.concurrent('prints working curl commands and stops cleanly on SIGINT', async () => {
-  const { child, output: printed, exited } = await startEdge([]);
+  const { child, output: printed, exited } = startEdge([]);
 
   await eventually('the banner', async () => (printed().includes('Ctrl-C') ? true : undefined), 45_000);
   let output = printed();
@@ -137,7 +141,7 @@ it.concurrent(
       child,
       output: printed,
       exited,
-    } = await startEdge(['--front-door', 'alb'], { REGISTRY_CACHE_TTL_SECONDS: '1' });
+    } = startEdge(['--front-door', 'alb'], { REGISTRY_CACHE_TTL_SECONDS: '1' });
     await eventually('the banner', async () => (printed().includes('Ctrl-C') ? true : undefined), 45_000);
     const output = printed();
     expect(output).toMatch(
