@@ -1,7 +1,7 @@
 /**
  * The admin CLI against a real DynamoDB-compatible server (dynalite) with certificates made here.
  * The real executable (`node bin/edge-certs.js`, the `npx edge-certs` entry) runs in a child process
- * once for what only a process shows: each exit status (0, 1, 2) and its one stderr line, JSON on a piped
+ * for what only a process shows: each exit status (0, 1, 2) and its one stderr line, JSON on a piped
  * stdout, the SDK's own settings from the environment (no credentials, a loopback endpoint, the stack
  * output), a refused connection, and two operators registering at once. Every other case calls the same `main` in-process,
  * with injected clients.
@@ -157,7 +157,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('edge-certs as a child process (the npx entry)', () => {
+describe('exit statuses, output and settings (the child-process cases run the npx entry)', () => {
   it('registers on a loopback endpoint with no AWS credentials configured, exit 0', async () => {
     const name = await selfSigned('child-ok.pem', 'CN=child ok');
     const run = await spawnCli(['register', '--cert', name, '--table', table]);
@@ -170,7 +170,7 @@ describe('edge-certs as a child process (the npx entry)', () => {
   });
 
   it('refuses a CA-signed certificate with exit 2 and one line naming file, subject, thumbprint and problem', async () => {
-    const run = await spawnCli(['--table', table, 'register', '--cert', 'ca-signed.pem']);
+    const run = await cli(['--table', table, 'register', '--cert', 'ca-signed.pem']);
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -181,7 +181,7 @@ describe('edge-certs as a child process (the npx entry)', () => {
   });
 
   it('show: exit 1 when there is no entry', async () => {
-    const run = await spawnCli(['show', '--thumbprint', thumbprintOf(pki.leaf.pem), '--table', table]);
+    const run = await cli(['show', '--thumbprint', thumbprintOf(pki.leaf.pem)]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('no registry entry for thumbprint');
   });
