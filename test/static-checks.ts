@@ -18,14 +18,19 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ESLint } from 'eslint';
-import ts from 'typescript';
+import type { ESLint as ESLintClass } from 'eslint';
+import type TypeScript from 'typescript';
+import type { Diagnostic, FormatDiagnosticsHost, Program } from 'typescript';
+
+// Loaded only when the inputs changed: the up-to-date run stops after the digest.
+let ts: typeof TypeScript;
+let ESLint: typeof ESLintClass;
 
 const CACHE = join('node_modules', '.cache', 'static-checks');
 const CLEAN_STAMP = join(CACHE, 'clean.sha256');
 const CONFIGS = ['tsconfig.json', 'eslint.config.mjs', 'package-lock.json', 'test/static-checks.ts'];
 
-function typeCheck(): { program: ts.Program; ok: boolean } {
+function typeCheck(): { program: Program; ok: boolean } {
   const parsed = ts.getParsedCommandLineOfConfigFile('tsconfig.json', undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => report([diagnostic]),
@@ -51,9 +56,9 @@ function typeCheck(): { program: ts.Program; ok: boolean } {
   return { program: builder.getProgram(), ok: diagnostics.length === 0 };
 }
 
-function report(diagnostics: readonly ts.Diagnostic[]): void {
+function report(diagnostics: readonly Diagnostic[]): void {
   if (diagnostics.length === 0) return;
-  const host: ts.FormatDiagnosticsHost = {
+  const host: FormatDiagnosticsHost = {
     getCanonicalFileName: (name) => name,
     getCurrentDirectory: () => process.cwd(),
     getNewLine: () => '\n',
@@ -89,7 +94,7 @@ function lastClean(): string {
   }
 }
 
-async function lint(program: ts.Program): Promise<boolean> {
+async function lint(program: Program): Promise<boolean> {
   const eslint = new ESLint({
     overrideConfig: { languageOptions: { parserOptions: { projectService: false, programs: [program] } } },
   });
@@ -107,6 +112,8 @@ async function main(): Promise<void> {
     );
     return;
   }
+  ts = (await import('typescript')).default;
+  ({ ESLint } = await import('eslint'));
   const { program, ok: typesOk } = typeCheck();
   const lintOk = await lint(program);
   if (typesOk && lintOk) {
