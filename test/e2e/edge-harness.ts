@@ -1,11 +1,14 @@
 /**
- * Shared pieces of the local-edge end-to-end tests: temporary state, the `edge-certs` CLI as a child
- * process, and OpenSSL's own PEM of a certificate.
+ * Shared pieces of the local-edge end-to-end tests: temporary state, the `edge-certs` CLI against an
+ * edge's registry, and OpenSSL's own PEM of a certificate.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { clientSettings } from '../../cli/aws';
+import { main } from '../../cli/main';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -35,26 +38,28 @@ export interface CliResult {
 }
 
 /**
- * Runs `edge-certs` exactly as the banner prints it: only AWS_ENDPOINT_URL_DYNAMODB set (no AWS
- * credentials, no region from this process).
+ * Runs `edge-certs` (its `main`, in this process) with the environment the banner's command gives it:
+ * only AWS_ENDPOINT_URL_DYNAMODB, so no AWS credentials and no region, and the registry client the CLI
+ * makes of that (its loopback settings). The printed command itself, `npx edge-certs …` in a shell, is
+ * run by local-edge-smoke.test.ts.
  */
-export function edgeCerts(registryEndpoint: string, args: readonly string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('AWS_') && !name.startsWith('POWERTOOLS_')) env[name] = value;
+export async function edgeCerts(registryEndpoint: string, args: readonly string[]): Promise<CliResult> {
+  const env = { AWS_ENDPOINT_URL_DYNAMODB: registryEndpoint };
+  const client = new DynamoDBClient({ endpoint: registryEndpoint, ...clientSettings('DYNAMODB', env) });
+  let stdout = '';
+  let stderr = '';
+  try {
+    const code = await main([...args], {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env,
+      cwd: REPO_ROOT,
+      dynamodb: () => client,
+    });
+    return { code, stdout, stderr };
+  } finally {
+    client.destroy();
   }
-  env.AWS_ENDPOINT_URL_DYNAMODB = registryEndpoint;
-  return new Promise((resolvePromise) => {
-    execFile(
-      process.execPath,
-      // The `npx edge-certs` entry (one process; tsx's own CLI would put a second node in front).
-      [join(REPO_ROOT, 'bin', 'edge-certs.js'), ...args],
-      { env, cwd: REPO_ROOT },
-      (error, stdout, stderr) => {
-        resolvePromise({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
 }
 
 /** `openssl x509 -in FILE`: OpenSSL's own PEM of the certificate. */
