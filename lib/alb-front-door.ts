@@ -21,6 +21,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { logSinkBucket } from './log-bucket';
+import type { HostedZoneConfig } from './config';
+import { aliasRecord } from './dns';
 import { Construct } from 'constructs';
 import {
   ALB_ATTRIBUTES,
@@ -45,7 +47,7 @@ export interface AlbFrontDoorProps {
   readonly handler: lambda.IFunction;
   readonly routes: readonly AlbRoute[];
   /** @default - no DNS record */
-  readonly hostedZone?: { readonly id: string; readonly name: string };
+  readonly hostedZone?: HostedZoneConfig;
   /** A regional AWS WAF web ACL to associate with the load balancer. @default - none */
   readonly webAclArn?: string;
   /** CloudFormation cannot delete the load balancer while this is on. */
@@ -213,15 +215,12 @@ export class AlbFrontDoor extends Construct {
     }
 
     if (props.hostedZone) {
-      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: props.hostedZone.id,
-        zoneName: props.hostedZone.name,
-      });
-      this.record = new route53.ARecord(this, 'Alias', {
-        zone,
-        recordName: `${props.domainName}.`,
-        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
-      });
+      this.record = aliasRecord(
+        this,
+        props.hostedZone,
+        props.domainName,
+        new route53Targets.LoadBalancerTarget(this.loadBalancer),
+      );
     }
   }
 

@@ -12,6 +12,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { HostedZoneConfig } from './config';
+import { aliasRecord } from './dns';
 
 export interface MtlsApiProps {
   /** `mtls.<domain>`. */
@@ -26,7 +28,7 @@ export interface MtlsApiProps {
   /** The truststore object version the domain uses (from the truststore custom resource). */
   readonly truststoreVersion: string;
   /** @default - no DNS record */
-  readonly hostedZone?: { readonly id: string; readonly name: string };
+  readonly hostedZone?: HostedZoneConfig;
   /** A public ACM certificate proving ownership of the domain (imported or private-CA `certificateArn`). */
   readonly ownershipVerificationCertificateArn?: string;
   /**
@@ -164,15 +166,12 @@ export class MtlsApi extends Construct {
     this.domain.addBasePathMapping(this.api, { stage: this.api.deploymentStage });
 
     if (props.hostedZone) {
-      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: props.hostedZone.id,
-        zoneName: props.hostedZone.name,
-      });
-      this.record = new route53.ARecord(this, 'Alias', {
-        zone,
-        recordName: `${props.domainName}.`,
-        target: route53.RecordTarget.fromAlias(new route53Targets.ApiGatewayDomain(this.domain)),
-      });
+      this.record = aliasRecord(
+        this,
+        props.hostedZone,
+        props.domainName,
+        new route53Targets.ApiGatewayDomain(this.domain),
+      );
     }
   }
 }
