@@ -1,6 +1,7 @@
 /**
  * One jest project per tier (`npm run test:unit`, `test:integration`, `test:e2e`, `test:infra`, or
- * `npx jest --selectProjects unit`); `npx jest` runs them all.
+ * `npx jest --selectProjects unit`); `npx jest` runs them all. Jest runs the `*.test.ts` files; the unit
+ * and infra tiers are one file each over their `*.spec.ts` topics (test/support/topics.ts says why).
  * @type {import('jest').Config}
  */
 const tier = (name) => ({

@@ -1,6 +1,6 @@
 /**
  * What the stack needs from the account, as numbers preflight compares against. Each is pinned against
- * the synthesized stack by test/infra/preflight-requirements.test.ts, so a change to the stack or an
+ * the synthesized stack by test/infra/preflight-requirements.spec.ts, so a change to the stack or an
  * aws-cdk-lib upgrade that moves one fails a test instead of the operator's deploy.
  */
 

@@ -2,8 +2,8 @@
  * The configurations the infra tests share, synthesized with test/support/synthesize.ts (over
  * REQUIRED_CONTEXT: region eu-west-1), and the CustomDomainEdge construct alone in a stack.
  * synth.test.ts bundles once and runs the CDK's CloudFormation validation on every configuration below
- * (and every gate variant of the CustomDomainEdge construct); the other files skip both. Each
- * configuration is synthesized once per test file and the Template shared.
+ * (and every gate variant of the CustomDomainEdge construct); the topics of infra.test.ts skip both.
+ * Each configuration is synthesized once, by the topic that asserts on it, and its Template shared.
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -88,7 +88,7 @@ export function validationFindings(app: App): string[] {
   return report.pluginReports.flatMap((p) => p.violations.map((v) => `${p.pluginName}: ${v.ruleName}`));
 }
 
-/** The CustomDomainEdge construct alone in a stack (custom-domain-edge.test.ts). */
+/** The CustomDomainEdge construct alone in a stack (custom-domain-edge.spec.ts). */
 const EDGE_ACCOUNT = '123456789012';
 export const EDGE_ALONE = {
   account: EDGE_ACCOUNT,

@@ -2,7 +2,7 @@
  * The CustomerEdge stack as `cdk synth` makes it: the real local esbuild bundling (the one synth of the
  * suite that bundles) and the CDK's built-in CloudFormation validation, which the other infra tests skip
  * (see support.ts) and which runs here for every configuration they assert on, and for the variants of
- * the CustomDomainEdge construct that custom-domain-edge.test.ts gates with cdk-nag.
+ * the CustomDomainEdge construct that custom-domain-edge.spec.ts gates with cdk-nag.
  *
  * One whole-template snapshot: the refactoring net. Deterministic by construction: the test App loads
  * cdk.json's context, and the serializer masks what legitimately varies between checkouts and runs (asset

@@ -16,9 +16,6 @@ interface ApiGatewayDomainLike {
   addPropertyOverride(path: string, value: unknown): void;
 }
 
-// Synthesis (no bundling) takes seconds, minutes on a loaded 2-core machine; cached after the first.
-jest.setTimeout(300_000);
-
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:auth0-cname-api-key-AbCdEf`;

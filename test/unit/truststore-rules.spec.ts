@@ -1,6 +1,6 @@
 /**
  * Each truststore rule on its own, against a context built from a real file (the end-to-end behaviour
- * of `checkTruststore`, finding order and messages included, is in truststore.test.ts).
+ * of `checkTruststore`, finding order and messages included, is in truststore.spec.ts).
  */
 import { X509Certificate } from 'node:crypto';
 import { checkTruststore, truststoreContext, type TruststoreOptions } from '../../shared/truststore';

@@ -1,6 +1,6 @@
 /**
  * CustomerEdge with `customDomainCertificateArn`: one deploy serves both hosts. The CloudFront
- * construct's own properties are asserted in custom-domain-edge.test.ts; here, the wiring.
+ * construct's own properties are asserted in custom-domain-edge.spec.ts; here, the wiring.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
