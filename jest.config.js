@@ -20,6 +20,13 @@ const tier = (name) => ({
     ],
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // The e2e tier's edges share one demo PKI, made before its first file (test/e2e/global-setup.ts).
+  ...(name === 'e2e'
+    ? {
+        globalSetup: '<rootDir>/test/e2e/global-setup.ts',
+        globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
+      }
+    : {}),
 });
 
 module.exports = {

@@ -12,6 +12,19 @@ import { main } from '../../cli/main';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
+/** Where global-setup.ts tells the test files the tier's shared demo PKI is. */
+export const DEMO_STATE_DIR_ENV = 'E2E_DEMO_STATE_DIR';
+
+/**
+ * The state directory (demo PKI) every edge of the tier shares, made once by global-setup.ts. Edges only
+ * read it; a test's own files go into a `tempDir()` of its own.
+ */
+export function demoStateDir(): string {
+  const dir = process.env[DEMO_STATE_DIR_ENV];
+  if (!dir) throw new Error(`${DEMO_STATE_DIR_ENV} is not set: the e2e project's globalSetup did not run`);
+  return dir;
+}
+
 export interface TempDir {
   readonly dir: string;
   write(name: string, content: string): Promise<string>;

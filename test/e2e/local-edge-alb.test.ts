@@ -11,7 +11,7 @@ import { ALB_TLS_POLICY } from '../../shared/contracts/alb';
 import { encodeAlbCertificateChain } from '../../stand-ins/alb';
 import { createCertificate, createTestPki, type IssuedCertificate, type TestPki } from '../../stand-ins/pki';
 import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
-import { edgeCerts, tempDir, type TempDir } from './edge-harness';
+import { demoStateDir, edgeCerts, tempDir, type TempDir } from './edge-harness';
 import { useTemplateIam } from '../support/iam';
 
 /** Every call the proxy and the CLI make is checked against their policies in the template. */
@@ -33,7 +33,7 @@ beforeAll(async () => {
     frontDoor: 'alb',
     port: 0,
     registryPort: 0,
-    stateDir: tmp.dir,
+    stateDir: demoStateDir(),
     caFile: await tmp.write('trusted-cas.pem', pki.caBundlePem),
     handlerEnv: { REGISTRY_CACHE_TTL_SECONDS: '1' },
   });

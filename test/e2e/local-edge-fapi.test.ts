@@ -5,22 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { startLocalEdge, type LocalEdge } from '../../local/edge/edge';
 import { curl, httpsRequest, type ClientRequest } from './clients';
-import { tempDir, type TempDir } from './edge-harness';
+import { demoStateDir } from './edge-harness';
 import { useTemplateIam } from '../support/iam';
 
 /** Every call the proxy and the CLI make is checked against their policies in the template. */
 useTemplateIam();
 
-let tmp: TempDir;
 let edge: LocalEdge;
 let client: Pick<ClientRequest, 'port' | 'serverCa' | 'cert' | 'key'>;
 
 beforeAll(async () => {
-  tmp = await tempDir();
   edge = await startLocalEdge({
     port: 0,
     registryPort: 0,
-    stateDir: tmp.dir,
+    stateDir: demoStateDir(),
     tlsProfile: 'fapi',
     refreshIntervalMs: 0,
     // No deadline a busy machine could hit: a 503 or 504 here would be the machine, not the edge.
@@ -36,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await edge?.stop();
-  await tmp?.remove();
 });
 
 beforeEach(() => {

@@ -7,8 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { eventually } from './clients';
-import { ensureDemoPki } from '../../local/edge/demo-pki';
-import { REPO_ROOT, tempDir, type TempDir } from './edge-harness';
+import { REPO_ROOT, demoStateDir } from './edge-harness';
 
 /** A process as /proc shows it: its parent, and its start time (so a reused pid is not mistaken for it). */
 interface Proc {
@@ -93,23 +92,16 @@ function socketsOf(procs: readonly Proc[]): Map<string, number> {
   return held;
 }
 
-let tmp: TempDir;
 /** What the cases started: npm and everything below it. */
 const children: ChildProcess[] = [];
 const started: Proc[] = [];
 
-beforeAll(async () => {
-  tmp = await tempDir();
-  await ensureDemoPki(tmp.dir);
-});
-
-afterAll(async () => {
+afterAll(() => {
   // Whatever is left after a failure: only what these cases started.
   for (const p of started) if (alive(p)) process.kill(p.pid, 'SIGKILL');
   for (const child of children) {
     if (child.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  await tmp?.remove();
 });
 
 it.concurrent.each([
@@ -119,11 +111,15 @@ it.concurrent.each([
 ] as const)('%s to %s stops everything, frees every port, exit 0', async (signal, target) => {
   const group = target.startsWith('the process group');
   let output = '';
-  const child = spawn('npm', ['start', '--', '--port', '0', '--registry-port', '0', '--state-dir', tmp.dir], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: group,
-  });
+  const child = spawn(
+    'npm',
+    ['start', '--', '--port', '0', '--registry-port', '0', '--state-dir', demoStateDir()],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: group,
+    },
+  );
   children.push(child);
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -11,7 +11,7 @@ import { redactingEcho, startLocalEdge, type LocalEdge } from '../../local/edge/
 import { readFileSync } from 'node:fs';
 import { inspectCertificate } from '../../shared/certificate';
 import { curl, eventually, httpsRequest, json, type ClientRequest } from './clients';
-import { edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';
+import { demoStateDir, edgeCerts, opensslPem, tempDir, type TempDir } from './edge-harness';
 import { useTemplateIam } from '../support/iam';
 
 /** Every call the proxy and the CLI make is checked against their policies in the template. */
@@ -58,7 +58,7 @@ beforeAll(async () => {
   edge = await startLocalEdge({
     port: 0,
     registryPort: 0,
-    stateDir: tmp.dir,
+    stateDir: demoStateDir(),
     caFile,
     apiKey: 'e2e-api-key-0123456789',
     refreshIntervalMs: 0,
