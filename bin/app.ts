@@ -4,7 +4,6 @@
  * stack, with cdk-nag (AwsSolutions) as a synthesis gate.
  */
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -16,7 +15,6 @@ import {
   type EdgeConfig,
   type RawContext,
 } from '../lib/config';
-import { CustomerEdgeStack } from '../lib/customer-edge-stack';
 import { STACK_NAME } from '../shared/contracts/stack';
 import { errorCode, errorMessage } from '../shared/errors';
 
@@ -35,7 +33,7 @@ function readCaBundle(config: EdgeConfig): { readonly file: string; readonly pem
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const app = new App();
   const config = parseConfig(readContext(app));
   // The mTLS domain must live in its certificate's region, so that region is the stack's region.
@@ -48,6 +46,12 @@ function main(): void {
   const caBundle = readCaBundle(config);
   for (const warning of checkCaBundle(config.caBundlePath, caBundle.pem)) console.warn(`warning: ${warning}`);
 
+  // The stack's modules and cdk-nag load once the context is known to be good: a bad -c is answered
+  // before the second or so they take.
+  const [{ CustomerEdgeStack }, { AwsSolutionsChecks }] = await Promise.all([
+    import('../lib/customer-edge-stack'),
+    import('cdk-nag'),
+  ]);
   new CustomerEdgeStack(app, STACK_NAME, {
     // The account when the CLI knows it (synth works without credentials), the certificate's region.
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region },
@@ -60,12 +64,11 @@ function main(): void {
   app.synth();
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`error: ${error.message}`);
     process.exit(1);
   }
+  // Anything else is a defect: Node prints the unhandled rejection and exits non-zero.
   throw error;
-}
+});

@@ -1,7 +1,7 @@
 /**
  * bin/app.ts run as the CDK CLI runs it (tsx, the context in CDK_CONTEXT_JSON): it reads the context
  * keys and the CA bundle file, and a bad one ends the app with exit code 1 and one line naming the key.
- * Both cases fail before synthesis, so nothing is bundled.
+ * Both cases fail before synthesis, so nothing is bundled and the stack's modules never load.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
