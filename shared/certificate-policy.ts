@@ -8,7 +8,7 @@
  * `node:crypto` only.
  */
 import { AsnConvert, AsnPropTypes, AsnProp, AsnType, AsnTypeTypes } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import {
@@ -19,6 +19,7 @@ import {
   isWithinValidity,
   issued,
   kindOf,
+  signatureAlgorithmDer,
   SubjectIndex,
   type CertificateKind,
   type InspectedCertificate,
@@ -96,10 +97,13 @@ export interface SignatureAlgorithm {
   readonly strong: boolean;
 }
 
-/** The certificate's signature algorithm, read from its DER (Node does not expose it). */
+/**
+ * The certificate's signature algorithm, read from its DER (Node does not expose it). Only the
+ * AlgorithmIdentifier is parsed, not the whole certificate: a truststore check reads this for every
+ * certificate of the bundle.
+ */
 export function signatureAlgorithmOf(der: Uint8Array): SignatureAlgorithm {
-  const cert = AsnConvert.parse(der, Certificate);
-  const { algorithm: oid, parameters } = cert.signatureAlgorithm;
+  const { algorithm: oid, parameters } = AsnConvert.parse(signatureAlgorithmDer(der), AlgorithmIdentifier);
   const strongName = STRONG_SIGNATURES[oid];
   if (strongName) return { oid, name: strongName, strong: true };
   if (oid === RSASSA_PSS) {

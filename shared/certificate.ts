@@ -358,28 +358,30 @@ export class CaBundle {
   }
 }
 
-/** One DER element: its tag and where its contents start and end. */
+/** One DER element: its tag, where it begins (its tag byte), and where its contents start and end. */
 interface DerElement {
   readonly tag: number;
+  readonly at: number;
   readonly start: number;
   readonly end: number;
 }
 
 /** @throws RangeError when the bytes are not DER (never for a certificate Node has parsed) */
 function derElementAt(der: Uint8Array, at: number, limit: number): DerElement {
+  if (at + 1 >= limit) throw new RangeError('DER element runs past its parent');
   const tag = der[at]!;
   let length = der[at + 1]!;
   let start = at + 2;
   if (length & 0x80) {
     const octets = length & 0x7f;
-    if (octets === 0 || octets > 4) throw new RangeError('unsupported DER length');
+    if (octets === 0 || octets > 4 || start + octets > limit) throw new RangeError('unsupported DER length');
     length = 0;
     for (let i = 0; i < octets; i++) length = length * 256 + der[start + i]!;
     start += octets;
   }
   const end = start + length;
-  if (at + 1 >= limit || end > limit) throw new RangeError('DER element runs past its parent');
-  return { tag, start, end };
+  if (end > limit) throw new RangeError('DER element runs past its parent');
+  return { tag, at, start, end };
 }
 
 function derChildren(der: Uint8Array, parent: DerElement): DerElement[] {
@@ -388,6 +390,17 @@ function derChildren(der: Uint8Array, parent: DerElement): DerElement[] {
     children.push(derElementAt(der, at, parent.end));
   }
   return children;
+}
+
+/**
+ * A certificate's signatureAlgorithm, the AlgorithmIdentifier after its tbsCertificate (RFC 5280
+ * §4.1.1.2), as DER (tag and length included): read without parsing the rest of the certificate.
+ * @throws RangeError when the bytes are not a DER certificate
+ */
+export function signatureAlgorithmDer(der: Uint8Array): Uint8Array {
+  const [, algorithm] = derChildren(der, derElementAt(der, 0, der.length));
+  if (algorithm?.tag !== 0x30) throw new RangeError('no signatureAlgorithm SEQUENCE after tbsCertificate');
+  return der.subarray(algorithm.at, algorithm.end);
 }
 
 const BASIC_CONSTRAINTS_OID = [0x55, 0x1d, 0x13]; // 2.5.29.19

@@ -56,6 +56,21 @@ describe('signature algorithm', () => {
     expect(signatureProblem(bad.raw)?.message).toContain('RSASSA-PSS with SHA-1');
   });
 
+  it('calls bytes that are not a whole DER certificate an unreadable signature algorithm', async () => {
+    const der = x509((await createCertificate({ subject: 'CN=bytes' })).pem).raw;
+    for (const junk of [
+      der.subarray(0, 40), // the outer SEQUENCE runs past the end
+      new Uint8Array([0x30, 0x84, 0xff]), // a length whose octets are missing
+      new Uint8Array(0),
+      Buffer.from('not DER at all'),
+    ]) {
+      expect(signatureProblem(junk)).toEqual({
+        code: 'weak-signature',
+        message: expect.stringMatching(/^unreadable signature algorithm \(/),
+      });
+    }
+  });
+
   it('refuses an algorithm outside the allowlist (Ed25519)', () => {
     const cert = x509(opensslSelfSigned({ subject: '/CN=ed', key: 'ed25519' }));
     expect(signatureProblem(cert.raw)?.message).toContain('Ed25519');
