@@ -4,7 +4,8 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { KeyObject, randomBytes, sign, webcrypto } from 'node:crypto';
+import { signatureAlgorithmDer } from '../shared/certificate';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -202,4 +203,44 @@ export async function createTestPki(prefix = 'Test', key: KeySpec = { type: 'ec'
     key,
   });
   return { root, intermediate, leaf, rootLeaf, caBundlePem: root.pem + intermediate.pem };
+}
+
+/** A DER element: `tag`, the definite length of `contents`, then `contents`. */
+function derElement(tag: number, ...contents: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const length = contents.reduce((sum, part) => sum + part.length, 0);
+  const octets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest % 256);
+  const header = length < 0x80 ? [tag, length] : [tag, 0x80 | octets.length, ...octets];
+  return new Uint8Array(Buffer.concat([Uint8Array.from(header), ...contents]));
+}
+
+/**
+ * `cert` signed again, over and over, until `wanted` holds for its DER; returns that certificate. Its
+ * tbsCertificate is untouched, so it says all that `cert` says; only the signature differs, which for
+ * ECDSA is randomized, so each round gives new DER and a new thumbprint (e.g. one that starts with
+ * "-", one in 64). Far cheaper than a new certificate per round. Self-signed ECDSA certificates only.
+ */
+export async function resignUntil(
+  cert: IssuedCertificate,
+  wanted: (der: Uint8Array) => boolean,
+): Promise<IssuedCertificate> {
+  const algorithm = cert.cert.signatureAlgorithm as EcdsaParams & { hash: Algorithm };
+  if (algorithm.name !== 'ECDSA' || cert.cert.subject !== cert.cert.issuer) {
+    throw new Error('resignUntil: a self-signed ECDSA certificate only');
+  }
+  const original = new Uint8Array(cert.cert.rawData);
+  const signatureAlgorithm = signatureAlgorithmDer(original);
+  // The tbsCertificate: what lies between the outer SEQUENCE's header and the signatureAlgorithm.
+  const outerHeader = original[1]! & 0x80 ? 2 + (original[1]! & 0x7f) : 2;
+  const tbs = original.subarray(outerHeader, signatureAlgorithm.byteOffset - original.byteOffset);
+  const key = KeyObject.from(cert.keys.privateKey as webcrypto.CryptoKey);
+  const digest = algorithm.hash.name.replace('-', '').toLowerCase(); // SHA-256 → sha256
+  for (;;) {
+    const signature = sign(digest, tbs, { key, dsaEncoding: 'der' });
+    const der = derElement(0x30, tbs, signatureAlgorithm, derElement(0x03, Uint8Array.of(0), signature));
+    if (wanted(der)) {
+      const x509Cert = new x509.X509Certificate(der);
+      return { ...cert, cert: x509Cert, pem: toPem(der) };
+    }
+  }
 }
