@@ -3,24 +3,11 @@
  * AWS's rules (IAM in the stand-ins, resource schemas): synthesized the way bin/app.ts does it (cdk.json
  * context, validated config, a CA bundle made for the test) but WITHOUT bundling the Lambdas
  * (`aws:cdk:bundling-stacks: []`: the template is the same, the asset hashes aside). One synthesis per
- * context and source state, cached on disk across jest workers and runs.
+ * context and source state, remembered on disk across jest workers and runs (remembered.ts).
  */
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { CustomerEdgeStack } from '../../lib/customer-edge-stack';
+import { remembered } from './remembered';
 import { synthesizeEdge } from './synthesize';
-
-const ROOT = resolve(__dirname, '..', '..');
 
 /** The context the stand-in tests deploy: region us-east-1 (the stand-ins' region). */
 export const STAND_IN_CONTEXT = {
@@ -41,21 +28,6 @@ export interface CfnTemplate {
   readonly [other: string]: unknown;
 }
 
-function sourceDigest(): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts') || name.endsWith('.js')) hash.update(path).update(readFileSync(path));
-    }
-  };
-  for (const dir of ['lib', 'shared', 'bin']) walk(join(ROOT, dir));
-  for (const file of ['cdk.json', 'package-lock.json', 'test/support/synthesize.ts', 'stand-ins/pki.ts'])
-    hash.update(readFileSync(join(ROOT, file)));
-  return hash.digest('hex').slice(0, 16);
-}
-
 const memory = new Map<string, Promise<CfnTemplate>>();
 
 /** Synthesizes (no cache); `mutate` may change the stack first (e.g. an escape hatch). */
@@ -68,25 +40,12 @@ export async function synthesize(
   return edge.template.toJSON() as CfnTemplate;
 }
 
-/** The synthesized template for these context keys (over STAND_IN_CONTEXT). */
+/** The synthesized template for these context keys (over STAND_IN_CONTEXT), remembered per source state. */
 export function stackTemplate(context: Record<string, string> = {}): Promise<CfnTemplate> {
   const key = JSON.stringify(Object.entries(context).sort());
   let cached = memory.get(key);
   if (!cached) {
-    cached = (async () => {
-      const cacheDir = join(tmpdir(), 'customer-edge-template-cache');
-      const file = join(
-        cacheDir,
-        `${sourceDigest()}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`,
-      );
-      if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
-      const template = await synthesize(context);
-      mkdirSync(cacheDir, { recursive: true });
-      const partial = `${file}.${process.pid}`;
-      writeFileSync(partial, JSON.stringify(template));
-      renameSync(partial, file);
-      return template;
-    })();
+    cached = remembered('templates', key, () => synthesize(context));
     memory.set(key, cached);
   }
   return cached;
