@@ -2,7 +2,8 @@
  * The CustomerEdge stack as `cdk synth` makes it: the real local esbuild bundling (the one synth of the
  * suite that bundles) and the CDK's built-in CloudFormation validation, which the other infra tests skip
  * (see support.ts) and which runs here for every configuration they assert on, and for the variants of
- * the CustomDomainEdge construct that custom-domain-edge.spec.ts gates with cdk-nag.
+ * the CustomDomainEdge construct that custom-domain-edge.spec.ts gates with cdk-nag; its findings are
+ * remembered per source state (test/support/remembered.ts).
  *
  * One whole-template snapshot: the refactoring net. Deterministic by construction: the test App loads
  * cdk.json's context, and the serializer masks what legitimately varies between checkouts and runs (asset
@@ -17,12 +18,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { App } from 'aws-cdk-lib';
+import { remembered } from '../support/remembered';
 import {
   CONFIGURATIONS,
   EDGE_GATE_VARIANTS,
   buildCustomDomainEdge,
   synthesizeEdge,
   validationFindings,
+  type BuiltEdge,
   type SynthesizedEdge,
 } from './support';
 
@@ -42,7 +46,7 @@ function mask(value: unknown): unknown {
 let edge: SynthesizedEdge;
 
 beforeAll(async () => {
-  edge = await synthesizeEdge(CONFIGURATIONS.minimal, { bundling: true, validation: true });
+  edge = await synthesizeEdge(CONFIGURATIONS.minimal, { bundling: true });
 }, 120_000);
 
 afterAll(() => edge?.cleanup());
@@ -113,30 +117,52 @@ it.each([
   },
 );
 
+/**
+ * The findings of the CDK's CloudFormation validation for one synthesis, remembered per source state
+ * (test/support/remembered.ts): its WebAssembly engine takes seconds to start in every process (about
+ * 3 s, and 6 s of CPU, on two cores), and what it finds depends only on the templates, that is on the
+ * sources, the dependencies and the inputs named in `key`.
+ */
+function validated(key: string, synthesize: () => Promise<App>, cleanup: () => void): Promise<string[]> {
+  return remembered('cfn-validation', key, async () => {
+    try {
+      return validationFindings(await synthesize());
+    } finally {
+      cleanup();
+    }
+  });
+}
+
 it.each(Object.keys(CONFIGURATIONS) as (keyof typeof CONFIGURATIONS)[])(
   '%s configuration: the CDK CloudFormation validation (cdk.json: errors fail the synth) finds nothing',
   async (name) => {
-    // The minimal configuration is the bundled synth above; the others synthesize here.
-    const synthesized =
-      name === 'minimal' ? edge : await synthesizeEdge(CONFIGURATIONS[name], { validation: true });
-    try {
-      expect(validationFindings(synthesized.app)).toEqual([]);
-    } finally {
-      if (synthesized !== edge) synthesized.cleanup();
-    }
+    let synthesized: SynthesizedEdge | undefined;
+    const findings = await validated(
+      JSON.stringify(['configuration', CONFIGURATIONS[name]]),
+      async () => {
+        synthesized = await synthesizeEdge(CONFIGURATIONS[name], { validation: true });
+        return synthesized.app;
+      },
+      () => synthesized?.cleanup(),
+    );
+    expect(findings).toEqual([]);
   },
 );
 
 it.each(EDGE_GATE_VARIANTS)(
   'the CustomDomainEdge construct alone %s: the CDK CloudFormation validation finds nothing',
-  (_name, variant) => {
-    const built = buildCustomDomainEdge(variant, { validation: true });
-    try {
-      // Without cdk.json's context its errors are warnings: the synth passes, the report lists them.
-      built.app.synth();
-      expect(validationFindings(built.app)).toEqual([]);
-    } finally {
-      built.cleanup();
-    }
+  async (_name, variant) => {
+    let built: BuiltEdge | undefined;
+    const findings = await validated(
+      JSON.stringify(['CustomDomainEdge', variant]),
+      () => {
+        built = buildCustomDomainEdge(variant, { validation: true });
+        // Without cdk.json's context its errors are warnings: the synth passes, the report lists them.
+        built.app.synth();
+        return Promise.resolve(built.app);
+      },
+      () => built?.cleanup(),
+    );
+    expect(findings).toEqual([]);
   },
 );
