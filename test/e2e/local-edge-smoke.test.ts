@@ -49,7 +49,7 @@ interface Edge {
 /**
  * Starts `npm start -- <args>`.
  * Exactly what `npm start` runs, in its own process group so we can check nothing is left.
- * (`node --import tsx`, one process: tsx's own CLI would put a parent in front that SIGKILLs the edge
+ * (`node --require tsx/cjs`, one process: tsx's own CLI would put a parent in front that SIGKILLs the edge
  * when it does not acknowledge a relayed signal within 30 ms, which happens on a busy machine.)
  */
 function startEdge(args: readonly string[], env: Record<string, string> = {}): Edge {
@@ -57,8 +57,8 @@ function startEdge(args: readonly string[], env: Record<string, string> = {}): E
   const edge = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      '--require',
+      'tsx/cjs',
       'local/edge/main.ts',
       '--port',
       '0',

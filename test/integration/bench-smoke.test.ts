@@ -36,8 +36,8 @@ interface BenchRun {
 
 function runBench(args: readonly string[]): Promise<BenchRun> {
   return new Promise((done, fail) => {
-    // What `npm run bench` runs (node --import tsx: one process; tsx's own CLI would put a second in front).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/bench/main.ts', ...args], {
+    // What `npm run bench` runs (node --require tsx/cjs: one process; tsx's own CLI would put a second in front).
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'local/bench/main.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

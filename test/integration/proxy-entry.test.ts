@@ -59,7 +59,7 @@ function runEntry(events: readonly unknown[]): Promise<Array<Record<string, unkn
   return new Promise((done, fail) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '-e', script],
+      ['--require', 'tsx/cjs', '-e', script],
       { cwd: ROOT, env },
       (error, stdout, stderr) => {
         if (error) fail(new Error(`${error.message}\n${stderr}`));
