@@ -3,8 +3,8 @@
  * The real executable (`node bin/edge-certs.js`, the `npx edge-certs` entry) runs in a child process
  * for what only a process shows: each exit status (0, 1, 2) and its one stderr line, JSON on a piped
  * stdout, the SDK's own settings from the environment (no credentials, a loopback endpoint, the stack
- * output), a refused connection, and two operators registering at once. Every other case calls the same `main` in-process,
- * with injected clients.
+ * output), a refused connection, and two operators registering at once: six children. Every other case
+ * calls the same `main` in-process, with injected clients.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -190,7 +190,8 @@ describe('exit statuses, output and settings (the child-process cases run the np
     const a = await selfSigned('json-a.pem', 'CN=json a');
     await cli(['register', '--cert', a, '--client-id', 'app-a']);
     await cli(['allow', '--cert', 'ca-signed.pem']);
-    const list = await spawnCli(['list', '--json'], { REGISTRY_TABLE_NAME: table });
+    // In-process: JSON on a piped stdout is the stack-output case's child below.
+    const list = await cli(['list', '--json'], { env: { REGISTRY_TABLE_NAME: table } });
     expect(list.code).toBe(0);
     const entries = JSON.parse(list.stdout) as RegistryEntry[];
     expect(entries.map((e) => [e.kind, e.status, e.subject, e.clientId])).toEqual([
