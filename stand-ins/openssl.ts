@@ -29,12 +29,27 @@ function keyArgs(key: string): string[] {
   return ['-algorithm', key.toUpperCase()];
 }
 
+/**
+ * One key per key spec per process: the cases need a key's type and size, not a key of their own, and
+ * generating RSA keys is the slow part (each `openssl` call blocks the test's process).
+ */
+const keys = new Map<string, string>();
+
+function keyPem(key: string): string {
+  let pem = keys.get(key);
+  if (pem === undefined) {
+    pem = execFileSync('openssl', ['genpkey', ...keyArgs(key)], { encoding: 'utf8', stdio: 'pipe' });
+    keys.set(key, pem);
+  }
+  return pem;
+}
+
 /** A self-signed certificate made by `openssl req -x509`; returns its PEM. */
 export function opensslSelfSigned(options: OpensslCertificateOptions): string {
   const dir = mkdtempSync(join(tmpdir(), 'openssl-'));
   try {
     const key = options.key ?? 'ec:prime256v1';
-    execFileSync('openssl', ['genpkey', ...keyArgs(key), '-out', join(dir, 'key.pem')], { stdio: 'pipe' });
+    writeFileSync(join(dir, 'key.pem'), keyPem(key), { mode: 0o600 });
     writeFileSync(
       join(dir, 'openssl.cnf'),
       [
