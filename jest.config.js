@@ -1,7 +1,8 @@
 /**
  * One jest project per tier (`npm run test:unit`, `test:integration`, `test:e2e`, `test:infra`, or
- * `npx jest --selectProjects unit`); `npx jest` runs them all. Jest runs the `*.test.ts` files; the unit
- * and infra tiers are one file each over their `*.spec.ts` topics (test/support/topics.ts says why).
+ * `npx jest --selectProjects unit`); `npx jest` runs them all. Jest runs the `*.test.ts` files; the
+ * `*.spec.ts` topics of test/unit, test/infra and test/integration run inside one `*.test.ts` of their
+ * folder (test/support/topics.ts says why).
  * @type {import('jest').Config}
  */
 const tier = (name) => ({

@@ -1,14 +1,16 @@
 /**
- * One jest file for a tier of many small topics (test/unit/ and test/infra/; docs/testing.md).
+ * One jest file for many small topics (test/unit/, test/infra/, test/integration/; docs/testing.md).
  *
  * Jest gives every test file a module registry of its own, so each file loads and warms up anew what it
  * imports: @peculiar/x509 and its ASN.1 stack in the unit topics, aws-cdk-lib and the stack in the infra
- * topics. As one jest file per tier, those load once: measured on two cores, the infra topics took
- * 31 s of CPU instead of 45 s, the unit topics 11 s instead of 16 s.
+ * topics, the SDK and the stand-ins in the integration ones. As one jest file per folder, those load
+ * once: measured on two cores (in-band), the infra topics took 31 s of CPU instead of 45 s, the unit
+ * topics 11 s instead of 16 s, the eight in-process integration topics 10 s instead of 12-13 s.
  *
- * Each topic (`<name>.spec.ts` beside the tier's `.test.ts`) runs inside a describe block of its own
- * name, so its `beforeEach`/`afterAll` apply to its own cases only. One topic alone:
- * `npm run test:infra -- -t alb-front-door`.
+ * Each topic (`<name>.spec.ts` beside the folder's `.test.ts`) runs inside a describe block of its own
+ * name, so its `beforeEach`/`afterAll` apply to its own cases only. Topics share the process-wide state
+ * of one registry, so a topic that patches it (an SDK mock, the process streams) stays a file of its
+ * own. One topic alone: `npm run test:infra -- -t alb-front-door`.
  */
 import { readdirSync } from 'node:fs';
 

@@ -2,7 +2,7 @@
  * What only the ALB front door has to get right, through the real proxy (dynalite registry, Secrets
  * Manager stand-in, recording upstream) and events built by the ALB stand-in: the client's IP from the
  * ALB's end of X-Forwarded-For, a presented chain verified up to the bundle, and a certificate header
- * that could be the client's own. The cases both front doors share are in proxy-handler.test.ts.
+ * that could be the client's own. The cases both front doors share are in proxy-handler.spec.ts.
  */
 import { ALB_LAMBDA_LIMITS } from '../../shared/contracts/alb';
 import { albEvent, encodeAlbCertificateChain } from '../../stand-ins/alb';
