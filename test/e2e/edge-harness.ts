@@ -9,11 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clientSettings } from '../../cli/aws';
 import { main } from '../../cli/main';
+import { DEMO_STATE_DIR_ENV } from './global-setup';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-
-/** Where global-setup.ts tells the test files the tier's shared demo PKI is. */
-export const DEMO_STATE_DIR_ENV = 'E2E_DEMO_STATE_DIR';
 
 /**
  * The state directory (demo PKI) every edge of the tier shares, made once by global-setup.ts. Edges only

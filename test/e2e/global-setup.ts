@@ -9,7 +9,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDemoPki } from '../../local/edge/demo-pki';
-import { DEMO_STATE_DIR_ENV } from './edge-harness';
+
+/** Where this setup tells the test files the tier's shared demo PKI is (`demoStateDir()`). */
+export const DEMO_STATE_DIR_ENV = 'E2E_DEMO_STATE_DIR';
 
 export default async function globalSetup(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'e2e-demo-pki-'));
