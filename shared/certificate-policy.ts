@@ -19,7 +19,7 @@ import {
   isWithinValidity,
   issued,
   kindOf,
-  signatureAlgorithmDer,
+  certificateParts,
   SubjectIndex,
   type CertificateKind,
   type InspectedCertificate,
@@ -103,7 +103,10 @@ export interface SignatureAlgorithm {
  * certificate of the bundle.
  */
 export function signatureAlgorithmOf(der: Uint8Array): SignatureAlgorithm {
-  const { algorithm: oid, parameters } = AsnConvert.parse(signatureAlgorithmDer(der), AlgorithmIdentifier);
+  const { algorithm: oid, parameters } = AsnConvert.parse(
+    certificateParts(der).signatureAlgorithm,
+    AlgorithmIdentifier,
+  );
   const strongName = STRONG_SIGNATURES[oid];
   if (strongName) return { oid, name: strongName, strong: true };
   if (oid === RSASSA_PSS) {

@@ -393,14 +393,22 @@ function derChildren(der: Uint8Array, parent: DerElement): DerElement[] {
 }
 
 /**
- * A certificate's signatureAlgorithm, the AlgorithmIdentifier after its tbsCertificate (RFC 5280
- * §4.1.1.2), as DER (tag and length included): read without parsing the rest of the certificate.
+ * A certificate's tbsCertificate and signatureAlgorithm (RFC 5280 §4.1), each as DER with its tag and
+ * length, as views of `der`: found without parsing anything inside them.
  * @throws RangeError when the bytes are not a DER certificate
  */
-export function signatureAlgorithmDer(der: Uint8Array): Uint8Array {
-  const [, algorithm] = derChildren(der, derElementAt(der, 0, der.length));
-  if (algorithm?.tag !== 0x30) throw new RangeError('no signatureAlgorithm SEQUENCE after tbsCertificate');
-  return der.subarray(algorithm.at, algorithm.end);
+export function certificateParts(der: Uint8Array): {
+  readonly tbsCertificate: Uint8Array;
+  readonly signatureAlgorithm: Uint8Array;
+} {
+  const [tbs, algorithm] = derChildren(der, derElementAt(der, 0, der.length));
+  if (tbs?.tag !== 0x30 || algorithm?.tag !== 0x30) {
+    throw new RangeError('not a certificate: no tbsCertificate and signatureAlgorithm SEQUENCEs');
+  }
+  return {
+    tbsCertificate: der.subarray(tbs.at, tbs.end),
+    signatureAlgorithm: der.subarray(algorithm.at, algorithm.end),
+  };
 }
 
 const BASIC_CONSTRAINTS_OID = [0x55, 0x1d, 0x13]; // 2.5.29.19

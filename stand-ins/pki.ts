@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { KeyObject, randomBytes, sign, webcrypto } from 'node:crypto';
-import { signatureAlgorithmDer } from '../shared/certificate';
+import { certificateParts } from '../shared/certificate';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -40,9 +40,9 @@ export interface CertificateOptions {
   readonly hash?: SignatureHash;
   /** basicConstraints CA:TRUE. @default false */
   readonly ca?: boolean;
-  /** Omit basicConstraints altogether. @default false */
   /** basicConstraints pathLenConstraint of a CA. @default - none */
   readonly pathLength?: number;
+  /** Omit basicConstraints altogether. @default false */
   readonly noBasicConstraints?: boolean;
   /** Omit keyUsage (then nothing but basicConstraints says whether the key may sign certificates). @default false */
   readonly noKeyUsage?: boolean;
@@ -220,19 +220,15 @@ function derElement(tag: number, ...contents: Uint8Array[]): Uint8Array<ArrayBuf
  * ECDSA is randomized, so each round gives new DER and a new thumbprint (e.g. one that starts with
  * "-", one in 64). Far cheaper than a new certificate per round. Self-signed ECDSA certificates only.
  */
-export async function resignUntil(
+export function resignUntil(
   cert: IssuedCertificate,
   wanted: (der: Uint8Array) => boolean,
-): Promise<IssuedCertificate> {
+): IssuedCertificate {
   const algorithm = cert.cert.signatureAlgorithm as EcdsaParams & { hash: Algorithm };
   if (algorithm.name !== 'ECDSA' || cert.cert.subject !== cert.cert.issuer) {
     throw new Error('resignUntil: a self-signed ECDSA certificate only');
   }
-  const original = new Uint8Array(cert.cert.rawData);
-  const signatureAlgorithm = signatureAlgorithmDer(original);
-  // The tbsCertificate: what lies between the outer SEQUENCE's header and the signatureAlgorithm.
-  const outerHeader = original[1]! & 0x80 ? 2 + (original[1]! & 0x7f) : 2;
-  const tbs = original.subarray(outerHeader, signatureAlgorithm.byteOffset - original.byteOffset);
+  const { tbsCertificate: tbs, signatureAlgorithm } = certificateParts(new Uint8Array(cert.cert.rawData));
   const key = KeyObject.from(cert.keys.privateKey as webcrypto.CryptoKey);
   const digest = algorithm.hash.name.replace('-', '').toLowerCase(); // SHA-256 → sha256
   for (;;) {

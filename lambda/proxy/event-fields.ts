@@ -30,15 +30,15 @@ export function multiValuePairs(multi: unknown, what: string): Array<[string, st
   return pairs;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** The body bytes of `body` + `isBase64Encoded`, as both front doors send them. */
 /** The request path of either front door's event, before anything else is looked at (the allow-list check comes first). */
 export function pathOf(event: unknown): string | undefined {
   const path = record(event)?.path;
   return typeof path === 'string' ? path : undefined;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The body bytes of `body` + `isBase64Encoded`, as both front doors send them. */
 export function bodyOf(event: Loose): Buffer {
   const body = event.body;
   if (typeof body === 'string') {

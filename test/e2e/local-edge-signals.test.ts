@@ -1,8 +1,9 @@
 /**
  * `npm start` stopped the way supervisors and scripts stop things: SIGTERM or SIGINT to the process
  * `npm start` started — npm itself, not a process group — stops everything, frees every port and
- * exits 0. Real processes: npm, its script shell, node and tsx's esbuild service. The three cases run
- * concurrently (each its own processes and ports; one demo PKI, made before, which the edges only read).
+ * exits 0. Real processes: npm, its script shell and node (and tsx's esbuild service when it has a file
+ * to compile). The three cases run concurrently (each its own processes and ports; the tier's one demo
+ * PKI, made by test/e2e/global-setup.ts, which the edges only read).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';

@@ -44,7 +44,6 @@ beforeEach(() => {
   h.upstream.respond(undefined);
 });
 
-/** OpenSSL's own PEM of a certificate (what nginx would escape). */
 function expectRejected(result: Reply): void {
   expect(result.statusCode).toBe(401);
   expect(result.json().error).toBe('invalid_client');

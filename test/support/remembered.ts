@@ -5,9 +5,10 @@
  * shared/, bin/), cdk.json's context, the dependencies' versions (package-lock.json: the CDK, cdk-nag,
  * the CloudFormation validator), the tests' synthesizer, contexts and PKI (test/support/synthesize.ts,
  * stack-template.ts, stand-ins/pki.ts), the infra tests' configurations (test/infra/support.ts) and the
- * inputs named in the key. Change any of them and the result is computed again. Like the type check's and prettier's caches,
- * this saves work, never a check: to recompute everything, remove the folder
- * (`rm -rf "${TMPDIR:-/tmp}/customer-edge-test-cache"`).
+ * inputs named in the key. Change any of them and the result is computed again. Like the type check's
+ * and prettier's caches, this saves work, never a check: to recompute everything, remove the folder
+ * (`rm -rf "${TMPDIR:-/tmp}/customer-edge-test-cache"`). Paths are hashed relative to the repository,
+ * so worktrees of the same sources share their results.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -20,7 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SOURCE_DIRS = ['lib', 'shared', 'bin'];
@@ -43,7 +44,8 @@ export function sourceDigest(): string {
       for (const name of readdirSync(dir).sort()) {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
-        else if (name.endsWith('.ts') || name.endsWith('.js')) hash.update(path).update(readFileSync(path));
+        else if (name.endsWith('.ts') || name.endsWith('.js'))
+          hash.update(relative(ROOT, path)).update(readFileSync(path));
       }
     };
     for (const dir of SOURCE_DIRS) walk(join(ROOT, dir));
